@@ -1,0 +1,41 @@
+namespace BiDoRA.Engine.Training;
+
+/// <summary>How the backbone is adapted.</summary>
+public enum AdapterMethod
+{
+    /// <summary>Every weight trains.</summary>
+    Full,
+    /// <summary>Frozen W0 plus s·B·A.</summary>
+    Lora,
+    /// <summary>m · (W0 + s·B·A) / ||W0 + s·B·A||, all trained together.</summary>
+    Dora,
+    /// <summary>DoRA's parametrisation, direction and magnitude trained at two levels (Qin, Zhang, Xie 2025).</summary>
+    BiDora,
+}
+
+/// <summary>How the upper level's gradient with respect to the magnitudes is formed.</summary>
+public enum HypergradientMode
+{
+    /// <summary>∂L_val/∂m at the just-updated direction.</summary>
+    FirstOrder,
+    /// <summary>Betty's DARTS finite difference around the updated direction (the reference implementation).</summary>
+    FiniteDifference,
+    /// <summary>Exact d/dm L_val(θ − ξ∇θ L_tr(θ, m), m) by double back-propagation through one SGD step.</summary>
+    Unrolled,
+}
+
+/// <summary>Which token state feeds the task head.</summary>
+public enum Pooling
+{
+    /// <summary>The &lt;cls&gt; state, as transformers' EsmClassificationHead.</summary>
+    Cls,
+    /// <summary>The mean over residues (no special tokens, no padding).</summary>
+    Mean,
+}
+
+/// <summary>Learning-rate decay after warm-up.</summary>
+public enum LearningRateSchedule
+{
+    Linear,
+    Cosine,
+}

@@ -1,0 +1,106 @@
+using BiDoRA.Engine.Data;
+
+namespace BiDoRA.Engine.Training;
+
+/// <summary>
+/// Everything a training run needs, with defaults a biologist can start from. Serialised into the run folder's
+/// run.json, so a run can be repeated or resumed from it alone.
+/// </summary>
+public sealed record RunPlan
+{
+    /// <summary>Dataset file (CSV, TSV, FASTA or XLSX) as the importers accept it.</summary>
+    public required string DatasetPath { get; init; }
+
+    public string? SequenceColumn { get; init; }
+
+    public string? LabelColumn { get; init; }
+
+    /// <summary>Null: inferred from the labels.</summary>
+    public TaskKind? Task { get; init; }
+
+    /// <summary>A model folder in the Hugging Face layout, or a catalog name (e.g. "tiny", "esm2_t6_8M_UR50D").</summary>
+    public string Model { get; init; } = "tiny";
+
+    public AdapterMethod Method { get; init; } = AdapterMethod.BiDora;
+
+    public int Rank { get; init; } = 8;
+
+    public double Alpha { get; init; } = 16;
+
+    public double Dropout { get; init; }
+
+    /// <summary>Name patterns of the linear layers to adapt; the BiDoRA paper adapts query and value.</summary>
+    public IReadOnlyList<string> TargetModules { get; init; } = ["query", "value"];
+
+    /// <summary>Treat ||W0 + s·B·A|| as a constant in the backward pass (DoRA §4.3, PEFT's behaviour).</summary>
+    public bool DetachNorm { get; init; }
+
+    public Pooling Pooling { get; init; } = Pooling.Cls;
+
+    /// <summary>Optimiser steps of the main phase; when null, <see cref="Epochs"/> decides.</summary>
+    public int? Steps { get; init; } = 200;
+
+    public int? Epochs { get; init; }
+
+    public int BatchSize { get; init; } = 16;
+
+    public int GradientAccumulation { get; init; } = 1;
+
+    /// <summary>Learning rate of the (lower-level) direction and head, or of everything for single-level methods.</summary>
+    public double LearningRate { get; init; } = 1e-3;
+
+    public double WeightDecay { get; init; } = 0.01;
+
+    public double WarmupFraction { get; init; } = 0.1;
+
+    public LearningRateSchedule Schedule { get; init; } = LearningRateSchedule.Linear;
+
+    public double MaxGradNorm { get; init; } = 1.0;
+
+    public int EvalEvery { get; init; } = 50;
+
+    /// <summary>Stop after this many evaluations without improvement; null never stops early.</summary>
+    public int? EarlyStoppingPatience { get; init; }
+
+    public int CheckpointEvery { get; init; } = 100;
+
+    // Bi-level (BiDoRA) settings.
+
+    public HypergradientMode Hypergradient { get; init; } = HypergradientMode.FiniteDifference;
+
+    public double UpperLearningRate { get; init; } = 1e-3;
+
+    public double UpperWeightDecay { get; init; }
+
+    /// <summary>Lower steps per upper step.</summary>
+    public int Unroll { get; init; } = 1;
+
+    /// <summary>λ of the orthogonality regulariser on the normalised direction.</summary>
+    public double RegularizerWeight { get; init; } = 1e-5;
+
+    /// <summary>ξ of the hypergradient (1 as in the reference implementation).</summary>
+    public double Xi { get; init; } = 1.0;
+
+    /// <summary>Finite-difference radius: ε = radius / ||v||.</summary>
+    public double FiniteDifferenceRadius { get; init; } = 0.01;
+
+    /// <summary>Share of the training set held out as D_val for the upper level.</summary>
+    public double UpperValidationFraction { get; init; } = 0.2;
+
+    /// <summary>Steps of the retraining phase (direction and head on all training data, magnitudes fixed); 0 skips it.</summary>
+    public int RetrainSteps { get; init; }
+
+    /// <summary>Restart direction and head from their initial values before retraining, as the reference code does.</summary>
+    public bool RetrainFromInitial { get; init; } = true;
+
+    public int Seed { get; init; } = 42;
+
+    /// <summary>auto | cpu | cuda | cuda:N.</summary>
+    public string Device { get; init; } = "auto";
+
+    /// <summary>bf16 autocast on CUDA.</summary>
+    public bool Bf16 { get; init; }
+
+    /// <summary>The run folder; created if missing.</summary>
+    public required string OutputDirectory { get; init; }
+}

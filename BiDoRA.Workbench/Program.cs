@@ -1,0 +1,3 @@
+using BiDoRA.Workbench.Cli;
+
+return await CommandLineApp.RunAsync(args);
