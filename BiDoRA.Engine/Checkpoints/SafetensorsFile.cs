@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.IO.MemoryMappedFiles;
+using BiDoRA.Engine.Runtime;
 using TorchSharp;
 
 namespace BiDoRA.Engine.Checkpoints;
@@ -117,6 +118,7 @@ public sealed unsafe class SafetensorsFile : ITensorSource
     public torch.Tensor Read(string name, torch.ScalarType? dtype = null, torch.Device? device = null)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        TorchRuntime.EnsureInitialised();
         var info = GetInfo(name);
         var stored = info.DType.ToScalarType();
         var tensor = torch.empty(info.Shape.ToArray(), dtype: stored, device: torch.CPU);

@@ -1,5 +1,6 @@
 using System.Buffers.Binary;
 using System.Text.Json;
+using BiDoRA.Engine.Runtime;
 using TorchSharp;
 
 namespace BiDoRA.Engine.Checkpoints;
@@ -34,6 +35,7 @@ public static class SafetensorsWriter
 
     private static void WriteCore(string path, IReadOnlyList<SafetensorsTensorSpec> layout, Func<string, torch.Tensor> produce, bool disposeAfterWrite, IReadOnlyDictionary<string, string>? metadata)
     {
+        TorchRuntime.EnsureInitialised();
         var header = BuildHeader(layout, metadata);
         var fullPath = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(fullPath)!);

@@ -12,7 +12,7 @@ public sealed record EsmLoadReport
     /// <summary>Model tensors the checkpoint lacks that have a defined value without it (rotary inv_freq).</summary>
     public required IReadOnlyList<string> Defaulted { get; init; }
 
-    /// <summary>Checkpoint tensors known and deliberately unused (position_ids, contact head, a tied decoder copy).</summary>
+    /// <summary>Checkpoint tensors known and deliberately unused (position_ids, the unused learned position table, contact head, a tied decoder copy).</summary>
     public required IReadOnlyList<string> Ignored { get; init; }
 
     /// <summary>Checkpoint tensors the model has no place for.</summary>

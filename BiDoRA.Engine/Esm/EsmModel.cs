@@ -16,6 +16,9 @@ public sealed record EsmLoadResult(EsmModel Model, EsmLoadReport Report);
 public sealed class EsmModel : nn.Module<Tensor, Tensor, Tensor>
 {
     private const string PositionIds = "esm.embeddings.position_ids";
+    // Transformers before 4.53 created learned position embeddings even for rotary models, and most released
+    // ESM-2 checkpoints still carry that unused table.
+    private const string PositionEmbeddings = "esm.embeddings.position_embeddings.weight";
     private const string ContactHeadPrefix = "esm.contact_head.";
     private const string DecoderWeight = "lm_head.decoder.weight";
     private const string WordEmbeddings = "esm.embeddings.word_embeddings.weight";
@@ -171,7 +174,7 @@ public sealed class EsmModel : nn.Module<Tensor, Tensor, Tensor>
         var unexpected = new List<string>();
         foreach (var name in source.Names.Where(n => !targets.ContainsKey(n)))
         {
-            if (name == PositionIds || name.StartsWith(ContactHeadPrefix, StringComparison.Ordinal))
+            if (name == PositionIds || name == PositionEmbeddings || name.StartsWith(ContactHeadPrefix, StringComparison.Ordinal))
             {
                 ignored.Add(name);
             }

@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Runtime;
 using TorchSharp;
 
 namespace BiDoRA.Engine.Esm;
@@ -192,6 +193,7 @@ public sealed class EsmTokenizer
             }
         }
         var shape = new long[] { sequences.Count, length };
+        TorchRuntime.EnsureInitialised();
         var inputIds = torch.tensor(ids, shape, dtype: torch.int64, device: device);
         var attentionMask = torch.tensor(mask, shape, dtype: torch.int64, device: device);
         return new EsmBatch(inputIds, attentionMask, encoded.Select(e => e.Length).ToArray(), encoded.Select(e => e.Length - 2).ToArray());
