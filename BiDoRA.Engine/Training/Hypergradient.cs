@@ -1,3 +1,4 @@
+using TorchSharp;
 using static TorchSharp.torch;
 
 namespace BiDoRA.Engine.Training;
@@ -47,7 +48,7 @@ internal static class Hypergradient
         using var scope = NewDisposeScope();
         var loss = upperLoss();
         var grads = autograd.grad([loss], [.. magnitudes]);
-        return Keep(grads, loss.item<double>(), 0, 0);
+        return Keep(grads, loss.ToDouble(), 0, 0);
     }
 
     /// <summary>
@@ -144,7 +145,7 @@ internal static class Hypergradient
     {
         var loss = upperLoss();
         var grads = autograd.grad([loss], [.. magnitudes, .. theta]);
-        return (loss.item<double>(), grads.Take(magnitudes.Count).ToList(), grads.Skip(magnitudes.Count).ToList());
+        return (loss.ToDouble(), grads.Take(magnitudes.Count).ToList(), grads.Skip(magnitudes.Count).ToList());
     }
 
     /// <summary>[∂_m L_tr(θ + εv) − ∂_m L_tr(θ − εv)] / (2ε), θ restored exactly afterwards.</summary>
@@ -186,7 +187,7 @@ internal static class Hypergradient
     }
 
     private static double GlobalNorm(IList<Tensor> tensors) =>
-        Math.Sqrt(tensors.Sum(t => t.square().sum().item<double>()));
+        Math.Sqrt(tensors.Sum(t => t.square().sum().ToDouble()));
 
     private static HypergradientResult Keep(IList<Tensor> grads, double loss, double norm, double epsilon) =>
         new(grads.Select(g => g.detach().MoveToOuterDisposeScope()).ToList(), loss, norm, epsilon);
