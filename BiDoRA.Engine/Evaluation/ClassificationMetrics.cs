@@ -60,12 +60,12 @@ public sealed record ClassificationMetrics(
         }
         var correct = Enumerable.Range(0, classCount).Sum(c => confusion[c, c]);
         var accuracy = n > 0 ? (double)correct / n : double.NaN;
-        return new ClassificationMetrics(accuracy, pw, rw, fw, pm, rm, fm, Mcc(confusion, classCount, n),
-            probabilities is null ? double.NaN : RocAuc(truth, probabilities, classCount), confusion);
+        return new ClassificationMetrics(accuracy, pw, rw, fw, pm, rm, fm, MatthewsCorrelation(confusion, classCount, n),
+            probabilities is null ? double.NaN : AreaUnderRoc(truth, probabilities, classCount), confusion);
     }
 
     /// <summary>Gorodkin's multiclass MCC; equals the binary formula for two classes.</summary>
-    private static double Mcc(int[,] confusion, int classCount, int n)
+    private static double MatthewsCorrelation(int[,] confusion, int classCount, int n)
     {
         double correct = 0, sumPt = 0, sumP2 = 0, sumT2 = 0;
         for (var k = 0; k < classCount; k++)
@@ -84,7 +84,7 @@ public sealed record ClassificationMetrics(
     }
 
     /// <summary>Binary: the Mann–Whitney form with average ranks for ties; multiclass: macro one-vs-rest.</summary>
-    private static double RocAuc(IReadOnlyList<int> truth, IReadOnlyList<double[]> probabilities, int classCount)
+    private static double AreaUnderRoc(IReadOnlyList<int> truth, IReadOnlyList<double[]> probabilities, int classCount)
     {
         if (classCount == 2) return BinaryAuc(truth.Select(t => t == 1).ToList(), probabilities.Select(p => p[1]).ToList());
         var aucs = Enumerable.Range(0, classCount)

@@ -22,12 +22,12 @@ public sealed record RegressionMetrics(double Mse, double Rmse, double Mae, doub
         }
         var mean = truth.Average();
         var total = truth.Sum(t => (t - mean) * (t - mean));
-        return new RegressionMetrics(se / n, Math.Sqrt(se / n), ae / n, Pearson(truth, predicted),
-            Pearson(Ranking.AverageRanks(truth), Ranking.AverageRanks(predicted)), total > 0 ? 1 - se / total : double.NaN);
+        return new RegressionMetrics(se / n, Math.Sqrt(se / n), ae / n, Correlation(truth, predicted),
+            Correlation(Ranking.AverageRanks(truth), Ranking.AverageRanks(predicted)), total > 0 ? 1 - se / total : double.NaN);
     }
 
     /// <summary>NaN when either side is constant.</summary>
-    public static double Pearson(IReadOnlyList<double> x, IReadOnlyList<double> y)
+    public static double Correlation(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
         double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
         for (var i = 0; i < x.Count; i++)
