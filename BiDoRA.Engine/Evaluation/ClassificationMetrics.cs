@@ -33,6 +33,7 @@ public sealed record ClassificationMetrics(
     /// <param name="truth">True class ids.</param>
     /// <param name="predicted">Predicted class ids.</param>
     /// <param name="probabilities">Per-example class probabilities (for ROC-AUC); null leaves AUC NaN.</param>
+    /// <param name="classCount">Number of classes (ids 0 … classCount − 1).</param>
     public static ClassificationMetrics Compute(IReadOnlyList<int> truth, IReadOnlyList<int> predicted, IReadOnlyList<double[]>? probabilities, int classCount)
     {
         if (truth.Count != predicted.Count) throw new ArgumentException("truth and predictions differ in length");
