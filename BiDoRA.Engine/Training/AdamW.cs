@@ -38,8 +38,12 @@ internal sealed class AdamW : IDisposable
     public IEnumerable<Parameter> Parameters => _groups.SelectMany(g => g.Parameters);
 
     /// <summary>One update with each group's learning rate multiplied by <paramref name="learningRateFactor"/>.</summary>
-    public void Step(double learningRateFactor)
+    /// <param name="learningRateFactor">The schedule's factor for this step.</param>
+    /// <param name="gradients">Gradients in the order of <see cref="Parameters"/>, for gradients not held in .grad
+    /// (the upper level's hypergradient); null uses each parameter's .grad.</param>
+    public void Step(double learningRateFactor, IReadOnlyList<Tensor>? gradients = null)
     {
+        var index = 0;
         StepCount++;
         var correction1 = 1 - Math.Pow(Beta1, StepCount);
         var correction2 = 1 - Math.Pow(Beta2, StepCount);
@@ -51,7 +55,9 @@ internal sealed class AdamW : IDisposable
             var stepSize = lr * Math.Sqrt(correction2) / correction1;
             foreach (var p in group.Parameters)
             {
-                if (p.grad is not { } grad) continue;
+                var grad = gradients is null ? p.grad : gradients[index];
+                index++;
+                if (grad is null) continue;
                 var (expAvg, expAvgSq) = StateOf(p);
                 expAvg.mul_(Beta1).add_(grad, alpha: 1 - Beta1);
                 expAvgSq.mul_(Beta2).addcmul_(grad, grad, value: 1 - Beta2);
