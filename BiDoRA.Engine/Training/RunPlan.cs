@@ -11,6 +11,9 @@ public sealed record RunPlan
     /// <summary>Dataset file (CSV, TSV, FASTA or XLSX) as the importers accept it.</summary>
     public required string DatasetPath { get; init; }
 
+    /// <summary>Optional separate test file (the samples ship as train.csv + test.csv).</summary>
+    public string? TestDatasetPath { get; init; }
+
     public string? SequenceColumn { get; init; }
 
     public string? LabelColumn { get; init; }

@@ -118,7 +118,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
                     if (restoredTensors!.Contains("opt.upper.step")) upper.ImportState(name => restoredTensors.Read("opt.upper." + name));
                     (phase == TrainingPhase.Retrain ? retrainStream : lowerStream).Restore(restored.LowerStream);
                     if (restored.UpperStream is { } u) upperStream.Restore(u);
-                    random.set_rng_state(restoredTensors.Read("rng.torch"));
+                    random.set_rng_state(restoredTensors.Read("rng.torch").to(ScalarType.Byte));
                     if (File.Exists(BestFile))
                     {
                         using var best = SafetensorsFile.Open(BestFile);
@@ -295,7 +295,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             foreach (var (name, value) in session.TrainableSnapshot()) tensors["param." + name] = value;
             foreach (var (name, value) in lower.ExportState()) tensors["opt.lower." + name] = value;
             if (session.IsBiLevel) foreach (var (name, value) in upper.ExportState()) tensors["opt.upper." + name] = value;
-            tensors["rng.torch"] = random.get_rng_state();
+            tensors["rng.torch"] = random.get_rng_state().to(ScalarType.Int64);   // safetensors has no U8 here
             var state = new CheckpointState
             {
                 Phase = phase, PhaseStep = phaseStep, GlobalStep = _globalStep, LowerStream = lowerStream.Position,

@@ -7,13 +7,16 @@ internal static class TrainingDataLoader
 {
     public static TrainingData Load(RunPlan plan, CancellationToken ct)
     {
-        var result = DatasetImporter.Import(plan.DatasetPath, new ImportOptions
+        var options = new ImportOptions
         {
             SequenceColumn = plan.SequenceColumn,
             LabelColumn = plan.LabelColumn,
             Task = plan.Task,
             Seed = plan.Seed,
-        }, ct);
+        };
+        var result = plan.TestDatasetPath is { } test
+            ? DatasetImporter.ImportPair(plan.DatasetPath, test, options, ct)
+            : DatasetImporter.Import(plan.DatasetPath, options, ct);
         if (result.Dataset is not { } dataset)
         {
             var first = result.Errors.Take(5).Select(e => $"{e.File} row {e.Row}, {e.Field}: {e.Message}");
