@@ -58,6 +58,18 @@ public static class AdapterInjector
         return adapted;
     }
 
+    /// <summary>Replaces each adapted layer by the plain Linear it computes (eval mode), for fast inference.</summary>
+    public static void Merge(nn.Module model, IReadOnlyList<AdaptedModule> adapted)
+    {
+        var modules = model.named_modules().ToDictionary(m => m.name, m => m.module);
+        foreach (var (name, layer) in adapted)
+        {
+            var split = name.LastIndexOf('.');
+            var parent = split < 0 ? model : modules[name[..split]];
+            Replace(parent, name[(split + 1)..], layer.Merge());
+        }
+    }
+
     internal static bool Matches(string name, IEnumerable<string> patterns) => patterns.Any(p =>
         p.StartsWith("regex:", StringComparison.Ordinal)
             ? Regex.IsMatch(name, p["regex:".Length..], RegexOptions.CultureInvariant)
