@@ -15,6 +15,9 @@ internal static class CommandLineApp
         {
             ServeCommand.Create(),
             EmbedCommand.Create(),
+            TrainCommand.Create(),
+            PredictCommand.Create(),
+            InspectCommand.Create(),
         };
         var isVerb = args.Length > 0 && (Verbs.Contains(args[0]) || args[0] is "-h" or "--help" or "-?" or "--version");
         var effective = isVerb ? args : ["serve", .. args];
