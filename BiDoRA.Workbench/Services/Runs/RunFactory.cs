@@ -135,7 +135,7 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
     {
         if (value is not null && !TryParseEnum<T>(value, out _))
         {
-            fail(field, $"'{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => char.ToLowerInvariant(n[0]) + n[1..]))}.");
+            fail(field, $"'{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
         }
     }
 
