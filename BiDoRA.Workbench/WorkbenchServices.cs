@@ -28,6 +28,12 @@ internal static class WorkbenchServices
 
         var access = AccessPolicy.For(urls, options.AccessToken);
         services.AddSingleton(access);
+        if (ListenAddresses.AllLoopback(urls) && string.IsNullOrEmpty(builder.Configuration["AllowedHosts"]))
+        {
+            // A page on another site whose name resolves to 127.0.0.1 (DNS rebinding) would count as same-origin;
+            // answering only to loopback host names stops it.
+            services.Configure<Microsoft.AspNetCore.HostFiltering.HostFilteringOptions>(o => o.AllowedHosts = ["localhost", "127.0.0.1", "[::1]"]);
+        }
 
         // Storage: one database, one store per kind of record.
         services.AddSingleton<WorkbenchPaths>();
