@@ -46,6 +46,7 @@ internal static class WorkbenchServices
         services.AddSingleton<RunEventWriter>();
         services.AddSingleton<RunStatusNotifier>();
         services.AddSingleton<RunEventHub>();
+        services.AddSingleton<HubRunStreams>();
         services.AddSingleton<IRunExecutor, EngineRunExecutor>();
         services.AddSingleton<RunFactory>();
         services.AddSingleton<RunArtifacts>();

@@ -2,6 +2,8 @@ using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Tests.Infrastructure;
 using Microsoft.AspNetCore.SignalR;
+using BiDoRA.Workbench.Services.Events;
+using Microsoft.AspNetCore.SignalR.Client;
 
 namespace BiDoRA.Workbench.Tests.Events;
 
@@ -104,6 +106,35 @@ public sealed class TrainingHubTests : IAsyncLifetime
         Assert.Equal(RunStatus.Completed, joined.Run.Status);
         Assert.Equal(Contiguous(done.LastSequence), joined.Events.Select(e => e.Sequence));
         Assert.Equal(done.LastSequence, joined.LastSequence);
+    }
+
+    [Fact]
+    public async Task A_client_that_stops_reading_holds_up_neither_training_nor_other_clients_and_later_gets_everything()
+    {
+        // Megabytes of events, far beyond what the socket and SignalR buffer for a client that does not read.
+        await using var server = await WorkbenchServer.StartAsync(executor: new ScriptedRunExecutor { HoldEveryRun = true, Steps = 20_000 });
+        var run = await server.CreateRunAsync(server.AddDataset().Id);
+        await server.Executor.WaitUntilStartedAsync(run.Id);
+
+        var stuck = new TaskCompletionSource(TaskCreationOptions.RunContinuationsAsynchronously);
+        await using var slow = await HubTestClient.ConnectAsync(server.BaseAddress);
+        // A handler that does not return until released: this client stops taking messages off its connection.
+        slow.Connection.On<RunEventEnvelope>("event", _ => stuck.Task);
+        await using var healthy = await HubTestClient.ConnectAsync(server.BaseAddress);
+        await slow.JoinAsync(run.Id, 0);
+        await healthy.JoinAsync(run.Id, 0);
+
+        server.Executor.Release(run.Id);
+        var done = await server.WaitForStatusAsync(run.Id, RunStatus.Completed, TimeSpan.FromSeconds(60));
+        await healthy.WaitForTerminalAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Contiguous(done.LastSequence), healthy.AllSequences);
+        AssertIncreasing(healthy.Live.Select(e => e.Sequence));
+        Assert.False(slow.Live.Count >= done.LastSequence - 1, "the slow client was not held up");
+
+        stuck.SetResult();
+        await slow.WaitForTerminalAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal(Contiguous(done.LastSequence), slow.AllSequences);
+        AssertIncreasing(slow.Live.Select(e => e.Sequence));
     }
 
     [Fact]
