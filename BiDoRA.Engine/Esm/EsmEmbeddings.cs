@@ -1,0 +1,60 @@
+using TorchSharp;
+using static TorchSharp.torch;
+
+namespace BiDoRA.Engine.Esm;
+
+/// <summary>
+/// Token embeddings with ESM-2's token-dropout rescaling, then padding positions zeroed (transformers'
+/// <c>embeddings</c>). Rotary models have no position embeddings here.
+/// </summary>
+internal sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
+{
+    // The share of tokens ESM-2 masked in pre-training (15 %, of which 80 % became <mask>).
+    private const double MaskRatioTrain = 0.15 * 0.8;
+
+    internal TorchSharp.Modules.Embedding word_embeddings;
+
+    private readonly bool _tokenDropout;
+    private readonly long _maskTokenId;
+
+    public EsmEmbeddings(EsmConfig config, int maskTokenId, int padTokenId, Device? device, ScalarType dtype) : base(nameof(EsmEmbeddings))
+    {
+        _tokenDropout = config.TokenDropout;
+        _maskTokenId = maskTokenId;
+        word_embeddings = EsmParameters.Embedding(config.VocabSize, config.HiddenSize, padTokenId, device, dtype);
+        RegisterComponents();
+    }
+
+    public override Tensor forward(Tensor inputIds, Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
+        var x = word_embeddings.call(inputIds);
+        if (_tokenDropout)
+        {
+            var isMask = inputIds.eq(_maskTokenId);
+            x = x.masked_fill(isMask.unsqueeze(-1), 0.0);
+            // Same order of operations as the reference: x·(1 − 0.12), then divided per sequence.
+            var observed = ObservedMaskRatio(isMask, attentionMask, x.dtype);
+            x = x * (1.0 - MaskRatioTrain) / (1.0 - observed).view(-1, 1, 1);
+        }
+        x = x * attentionMask.unsqueeze(-1).to(x.dtype);
+        return x.MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The factor token dropout multiplies each sequence by, [B], in <paramref name="dtype"/>.</summary>
+    public Tensor TokenDropoutScale(Tensor inputIds, Tensor attentionMask, ScalarType dtype)
+    {
+        using var scope = NewDisposeScope();
+        var observed = ObservedMaskRatio(inputIds.eq(_maskTokenId), attentionMask, dtype);
+        return ((1.0 - MaskRatioTrain) / (1.0 - observed)).MoveToOuterDisposeScope();
+    }
+
+    // n_mask / n_tokens, counting only non-padding tokens (<cls> and <eos> included): dividing by the padded
+    // length instead changes a masked sequence's numbers by several percent.
+    private static Tensor ObservedMaskRatio(Tensor isMask, Tensor attentionMask, ScalarType dtype)
+    {
+        var masked = isMask.logical_and(attentionMask.ne(0)).sum(-1).to(dtype);
+        var tokens = attentionMask.ne(0).sum(-1).to(dtype);
+        return masked / tokens;
+    }
+}
