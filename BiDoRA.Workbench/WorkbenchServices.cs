@@ -2,6 +2,7 @@ using BiDoRA.Workbench.Api;
 using BiDoRA.Workbench.Security;
 using BiDoRA.Workbench.Services;
 using BiDoRA.Workbench.Services.Events;
+using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -41,6 +42,7 @@ internal static class WorkbenchServices
         services.AddSingleton<DatasetStore>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunEventStore>();
+        services.AddSingleton<ModelLibrary>();
 
         // Events and the queue; recovery is registered first so it runs before the queue looks for work.
         services.AddSingleton<RunEventWriter>();

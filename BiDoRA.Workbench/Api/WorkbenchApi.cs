@@ -7,6 +7,7 @@ internal static class WorkbenchApi
     {
         var api = app.MapGroup("/api");
         api.MapHealthApi();
+        api.MapModelsApi();
         api.MapRunsApi();
         return app;
     }

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
+using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Storage;
 
 namespace BiDoRA.Workbench.Services.Runs;
@@ -8,12 +10,8 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// Checks a <see cref="NewRunRequest"/> field by field and turns it into a run: its own folder with a copy of the
 /// dataset (so deleting the dataset later never breaks the run) and a complete <see cref="RunPlan"/>.
 /// </summary>
-internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths paths)
+internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
 {
-    /// <summary>Catalog names the engine knows; a path to a model folder is also accepted.</summary>
-    internal static readonly string[] KnownModels =
-        ["tiny", "esm2_t6_8M_UR50D", "esm2_t12_35M_UR50D", "esm2_t30_150M_UR50D", "esm2_t33_650M_UR50D", "esm2_t36_3B_UR50D"];
-
     /// <summary>Field name (as in JSON) → messages; empty when the request is valid.</summary>
     public Dictionary<string, string[]> Validate(NewRunRequest request)
     {
@@ -28,9 +26,9 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
         else if (datasets.Get(request.DatasetId) is null) Fail("datasetId", $"no dataset has the id '{request.DatasetId}'.");
 
         if (request.Name is { Length: > 200 }) Fail("name", "must be at most 200 characters.");
-        if (request.Model is { } model && !IsKnownModel(model))
+        if (request.Model is { } model && !models.IsKnown(model))
         {
-            Fail("model", $"'{model}' is neither a catalog model ({string.Join(", ", KnownModels)}) nor a model imported into the models folder.");
+            Fail("model", $"'{model}' is neither a catalog model ({string.Join(", ", ModelCatalog.Entries.Select(e => e.Name))}) nor a model imported into the models folder.");
         }
 
         CheckEnum<AdapterMethod>(request.Method, "method", Fail);
@@ -87,7 +85,7 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
             SequenceColumn = dataset.SequenceColumn,
             LabelColumn = dataset.LabelColumn,
             Task = dataset.Task,
-            Model = request.Model ?? defaults.Model,
+            Model = request.Model is { } requested ? models.Find(requested)?.Name ?? requested : defaults.Model,
             Method = ParseEnum(request.Method, defaults.Method),
             Rank = request.Rank ?? defaults.Rank,
             Alpha = request.Alpha ?? defaults.Alpha,
@@ -126,11 +124,6 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
         return new RunRecord { Id = id, Name = name, DatasetId = dataset.Id, Plan = plan, CreatedAt = DateTimeOffset.UtcNow };
     }
 
-    /// <summary>A catalog name, or the name of a folder in the models directory; never an arbitrary path.</summary>
-    private bool IsKnownModel(string model) =>
-        KnownModels.Contains(model, StringComparer.Ordinal)
-        || (ModelFolderName().IsMatch(model) && Directory.Exists(Path.Combine(paths.ModelsDirectory, model)));
-
     private static void CheckEnum<T>(string? value, string field, Action<string, string> fail) where T : struct, Enum
     {
         if (value is not null && !TryParseEnum<T>(value, out _))
@@ -164,9 +157,6 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
     {
         if (value is { } v && !(v >= 0 && v < 1)) fail(field, "must be at least 0 and below 1.");
     }
-
-    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
-    private static partial Regex ModelFolderName();
 
     [GeneratedRegex("^(auto|cpu|cuda(:[0-9]+)?)$", RegexOptions.CultureInvariant)]
     private static partial Regex DeviceShape();
