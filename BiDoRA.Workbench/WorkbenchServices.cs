@@ -63,7 +63,8 @@ internal static class WorkbenchServices
         services.AddExceptionHandler<ApiExceptionHandler>();
         services.AddOpenApi();
         services.AddSignalR().AddJsonProtocol(o => WorkbenchJson.Configure(o.PayloadSerializerOptions));
-        services.AddRazorComponents().AddInteractiveServerComponents();
+        // Plotly's image export comes back through the circuit as one message larger than the 32 KB default.
+        services.AddRazorComponents().AddInteractiveServerComponents().AddHubOptions(o => o.MaximumReceiveMessageSize = 4 * 1024 * 1024);
         services.AddMudServices();
         services.AddAntiforgery();
 

@@ -57,6 +57,3 @@ internal sealed class TrainingHub(RunStore runs, RunEventHub events, HubRunStrea
         return base.OnDisconnectedAsync(exception);
     }
 }
-
-/// <summary>What <see cref="TrainingHub.JoinRun"/> returns: live events continue after <paramref name="LastSequence"/>.</summary>
-public sealed record JoinRunResult(RunRecord Run, IReadOnlyList<RunEventEnvelope> Events, long LastSequence);

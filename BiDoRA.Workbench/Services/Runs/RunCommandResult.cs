@@ -1,13 +1,4 @@
 namespace BiDoRA.Workbench.Services.Runs;
 
-internal enum RunCommandOutcome
-{
-    /// <summary>Done, or (for cancelling a running run) requested.</summary>
-    Accepted,
-    NotFound,
-    /// <summary>The run's status does not allow it.</summary>
-    Conflict,
-}
-
 /// <summary>The answer to cancel or resume.</summary>
 internal sealed record RunCommandResult(RunCommandOutcome Outcome, RunRecord? Run, string? Message = null);
