@@ -17,7 +17,7 @@ namespace BiDoRA.Workbench;
 internal static class WorkbenchServices
 {
     /// <summary>Multipart boundaries and the other form fields around an upload.</summary>
-    private const long FormOverheadBytes = 1024 * 1024;
+    public const long FormOverheadBytes = 1024 * 1024;
 
     public static void AddWorkbenchServices(this WebApplicationBuilder builder, IReadOnlyList<string> urls)
     {
