@@ -6,8 +6,9 @@ using TorchSharp;
 namespace BiDoRA.Engine.Checkpoints;
 
 /// <summary>
-/// A safetensors file opened for reading. The header is validated on open; the data section is memory-mapped,
-/// so reading a tensor copies only that tensor's bytes and a large checkpoint never has to fit in memory twice.
+/// A safetensors file opened for reading. The header is validated on open. Each read maps only that tensor's
+/// bytes, copies them into the new tensor and unmaps them again, so loading a model holds the model plus at most
+/// one mapped tensor: a 3B checkpoint never occupies memory twice (a whole-file mapping would, as resident pages).
 /// </summary>
 public sealed unsafe class SafetensorsFile : ITensorSource
 {
@@ -19,24 +20,15 @@ public sealed unsafe class SafetensorsFile : ITensorSource
 
     private readonly SafetensorsHeader _header;
     private readonly MemoryMappedFile? _map;
-    private readonly MemoryMappedViewAccessor? _view;
     private readonly long _dataStart;
-    private byte* _pointer;
     private bool _disposed;
 
-    private SafetensorsFile(string path, SafetensorsHeader header, MemoryMappedFile? map, MemoryMappedViewAccessor? view, long dataStart)
+    private SafetensorsFile(string path, SafetensorsHeader header, MemoryMappedFile? map, long dataStart)
     {
         Path = path;
         _header = header;
         _map = map;
-        _view = view;
         _dataStart = dataStart;
-        if (view is not null)
-        {
-            byte* pointer = null;
-            view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
-            _pointer = pointer + view.PointerOffset;
-        }
         Names = header.Tensors.Values.OrderBy(t => t.Begin).ThenBy(t => t.End).Select(t => t.Name).ToArray();
     }
 
@@ -91,21 +83,12 @@ public sealed unsafe class SafetensorsFile : ITensorSource
         if (fileLength == dataStart)
         {
             // Nothing to map (only empty tensors), and a zero-length view is not allowed.
-            return new SafetensorsFile(fullPath, header, null, null, dataStart);
+            return new SafetensorsFile(fullPath, header, null, dataStart);
         }
         var map = MemoryMappedFile.CreateFromFile(
             new FileStream(fullPath, FileMode.Open, FileAccess.Read, FileShare.Read), null, 0,
             MemoryMappedFileAccess.Read, HandleInheritability.None, leaveOpen: false);
-        try
-        {
-            var view = map.CreateViewAccessor(0, 0, MemoryMappedFileAccess.Read);
-            return new SafetensorsFile(fullPath, header, map, view, dataStart);
-        }
-        catch
-        {
-            map.Dispose();
-            throw;
-        }
+        return new SafetensorsFile(fullPath, header, map, dataStart);
     }
 
     public bool Contains(string name) => _header.Tensors.ContainsKey(name);
@@ -142,14 +125,16 @@ public sealed unsafe class SafetensorsFile : ITensorSource
         }
     }
 
-    /// <summary>The stored bytes of one tensor, valid until this file is disposed.</summary>
-    internal ReadOnlySpan<byte> RawBytes(SafetensorsTensorInfo info)
+    /// <summary>A copy of the stored bytes of one tensor.</summary>
+    internal byte[] ReadRawBytes(SafetensorsTensorInfo info)
     {
-        if (info.ByteLength == 0)
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        var bytes = new byte[info.ByteLength];
+        if (bytes.Length > 0)
         {
-            return [];
+            WithMappedBytes(info, source => new ReadOnlySpan<byte>(source, bytes.Length).CopyTo(bytes));
         }
-        return new ReadOnlySpan<byte>(_pointer + (_dataStart + info.Begin), checked((int)info.ByteLength));
+        return bytes;
     }
 
     private void CopyInto(torch.Tensor tensor, SafetensorsTensorInfo info)
@@ -158,20 +143,40 @@ public sealed unsafe class SafetensorsFile : ITensorSource
         {
             return;
         }
-        var source = _pointer + (_dataStart + info.Begin);
-        if (info.ByteLength <= CopyChunkBytes)
+        WithMappedBytes(info, source =>
         {
-            new ReadOnlySpan<byte>(source, (int)info.ByteLength).CopyTo(tensor.bytes);
-            return;
+            if (info.ByteLength <= CopyChunkBytes)
+            {
+                new ReadOnlySpan<byte>(source, (int)info.ByteLength).CopyTo(tensor.bytes);
+                return;
+            }
+            var elementSize = info.DType.ElementSize();
+            var chunkElements = CopyChunkBytes / elementSize;
+            using var flat = tensor.view(-1);
+            for (long start = 0; start < info.ElementCount; start += chunkElements)
+            {
+                var count = Math.Min(chunkElements, info.ElementCount - start);
+                using var part = flat.narrow(0, start, count);
+                new ReadOnlySpan<byte>(source + start * elementSize, (int)(count * elementSize)).CopyTo(part.bytes);
+            }
+        });
+    }
+
+    private delegate void MappedAction(byte* source);
+
+    /// <summary>Maps just this tensor's bytes for the duration of <paramref name="action"/>.</summary>
+    private void WithMappedBytes(SafetensorsTensorInfo info, MappedAction action)
+    {
+        using var view = _map!.CreateViewAccessor(_dataStart + info.Begin, info.ByteLength, MemoryMappedFileAccess.Read);
+        byte* pointer = null;
+        view.SafeMemoryMappedViewHandle.AcquirePointer(ref pointer);
+        try
+        {
+            action(pointer + view.PointerOffset);
         }
-        var elementSize = info.DType.ElementSize();
-        var chunkElements = CopyChunkBytes / elementSize;
-        using var flat = tensor.view(-1);
-        for (long start = 0; start < info.ElementCount; start += chunkElements)
+        finally
         {
-            var count = Math.Min(chunkElements, info.ElementCount - start);
-            using var part = flat.narrow(0, start, count);
-            new ReadOnlySpan<byte>(source + start * elementSize, (int)(count * elementSize)).CopyTo(part.bytes);
+            view.SafeMemoryMappedViewHandle.ReleasePointer();
         }
     }
 
@@ -182,12 +187,6 @@ public sealed unsafe class SafetensorsFile : ITensorSource
             return;
         }
         _disposed = true;
-        if (_pointer is not null && _view is not null)
-        {
-            _view.SafeMemoryMappedViewHandle.ReleasePointer();
-        }
-        _pointer = null;
-        _view?.Dispose();
         _map?.Dispose();
     }
 }

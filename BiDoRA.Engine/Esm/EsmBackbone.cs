@@ -17,7 +17,7 @@ public sealed class EsmBackbone : nn.Module<Tensor, Tensor, Tensor>
     internal EsmBackbone(EsmConfig config, EsmTokenizer tokenizer, Device? device, ScalarType dtype) : base(nameof(EsmBackbone))
     {
         Config = config;
-        embeddings = new EsmEmbeddings(config, config.MaskTokenId ?? tokenizer.MaskId, config.PadTokenId ?? tokenizer.PadId, device, dtype);
+        embeddings = new EsmEmbeddings(config, config.MaskTokenId ?? tokenizer.MaskId, device, dtype);
         encoder = new EsmEncoder(config, device, dtype);
         RegisterComponents();
     }

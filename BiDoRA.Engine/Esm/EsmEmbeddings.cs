@@ -12,16 +12,16 @@ internal sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     // The share of tokens ESM-2 masked in pre-training (15 %, of which 80 % became <mask>).
     private const double MaskRatioTrain = 0.15 * 0.8;
 
-    internal TorchSharp.Modules.Embedding word_embeddings;
+    internal EsmWordEmbeddings word_embeddings;
 
     private readonly bool _tokenDropout;
     private readonly long _maskTokenId;
 
-    public EsmEmbeddings(EsmConfig config, int maskTokenId, int padTokenId, Device? device, ScalarType dtype) : base(nameof(EsmEmbeddings))
+    public EsmEmbeddings(EsmConfig config, int maskTokenId, Device? device, ScalarType dtype) : base(nameof(EsmEmbeddings))
     {
         _tokenDropout = config.TokenDropout;
         _maskTokenId = maskTokenId;
-        word_embeddings = EsmParameters.Embedding(config.VocabSize, config.HiddenSize, padTokenId, device, dtype);
+        word_embeddings = new EsmWordEmbeddings(config.VocabSize, config.HiddenSize, device, dtype);
         RegisterComponents();
     }
 

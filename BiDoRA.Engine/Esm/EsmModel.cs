@@ -51,9 +51,9 @@ public sealed class EsmModel : nn.Module<Tensor, Tensor, Tensor>
     /// <summary>The encoder alone, for fine-tuning with a task head.</summary>
     public EsmBackbone Backbone => esm;
 
-    public ScalarType DType => esm.embeddings.word_embeddings.weight!.dtype;
+    public ScalarType DType => esm.embeddings.word_embeddings.weight.dtype;
 
-    public Device Device => esm.embeddings.word_embeddings.weight!.device;
+    public Device Device => esm.embeddings.word_embeddings.weight.device;
 
     /// <summary>
     /// Loads a Hugging Face model folder (<c>config.json</c>, <c>vocab.txt</c>, <c>model.safetensors</c> or sharded).
@@ -104,7 +104,7 @@ public sealed class EsmModel : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask)
     {
         using var output = esm.Forward(inputIds, attentionMask);
-        return lm_head.call(output.LastHiddenState, esm.embeddings.word_embeddings.weight!);
+        return lm_head.call(output.LastHiddenState, esm.embeddings.word_embeddings.weight);
     }
 
     /// <summary>Logits, final hidden states and, when asked for, every layer's hidden states.</summary>
@@ -113,7 +113,7 @@ public sealed class EsmModel : nn.Module<Tensor, Tensor, Tensor>
         var backbone = esm.Forward(inputIds, attentionMask, outputHiddenStates);
         try
         {
-            var logits = lm_head.call(backbone.LastHiddenState, esm.embeddings.word_embeddings.weight!);
+            var logits = lm_head.call(backbone.LastHiddenState, esm.embeddings.word_embeddings.weight);
             return new EsmModelOutput(logits, backbone);
         }
         catch
@@ -220,7 +220,7 @@ public sealed class EsmModel : nn.Module<Tensor, Tensor, Tensor>
 
     private bool SameAsWordEmbeddings(ITensorSource source)
     {
-        var embeddings = esm.embeddings.word_embeddings.weight!;
+        var embeddings = esm.embeddings.word_embeddings.weight;
         if (!source.GetInfo(DecoderWeight).Shape.SequenceEqual(embeddings.shape))
         {
             return false;
@@ -243,9 +243,12 @@ public sealed class EsmModel : nn.Module<Tensor, Tensor, Tensor>
                     Normal(linear.weight!, std, generator);
                     linear.bias?.zero_();
                     break;
-                case Embedding embedding:
-                    Normal(embedding.weight!, std, generator);
-                    embedding.weight![Config.PadTokenId ?? Tokenizer.PadId].zero_();
+                case EsmWordEmbeddings embedding:
+                    Normal(embedding.weight, std, generator);
+                    using (var padRow = embedding.weight[Config.PadTokenId ?? Tokenizer.PadId])
+                    {
+                        padRow.zero_();
+                    }
                     break;
                 case LayerNorm norm:
                     norm.weight!.fill_(1.0);
@@ -274,7 +277,7 @@ public sealed class EsmModel : nn.Module<Tensor, Tensor, Tensor>
         var tensors = state_dict().ToList();
         if (lm_head.decoder is null)
         {
-            tensors.Add(new(DecoderWeight, esm.embeddings.word_embeddings.weight!));
+            tensors.Add(new(DecoderWeight, esm.embeddings.word_embeddings.weight));
         }
         var layout = tensors.Select(kv => new SafetensorsTensorSpec(kv.Key, SafetensorsDType.F32, kv.Value.shape)).ToList();
         var byName = tensors.ToDictionary(kv => kv.Key, kv => kv.Value);

@@ -19,8 +19,4 @@ internal static class EsmParameters
 
     public static LayerNorm LayerNorm(long size, double eps, torch.Device? device, torch.ScalarType dtype) =>
         torch.nn.LayerNorm(size, eps, elementwise_affine: true, bias: true, device: device, dtype: dtype);
-
-    // The vocabulary is tiny (33 rows), so the default initialisation costs nothing here.
-    public static Embedding Embedding(long count, long size, long? paddingIndex, torch.Device? device, torch.ScalarType dtype) =>
-        torch.nn.Embedding(count, size, paddingIndex, device: device, dtype: dtype);
 }

@@ -176,7 +176,7 @@ public sealed class EsmTokenizer
             }
             catch (SequenceFormatException e)
             {
-                throw new SequenceFormatException($"Sequence {b + 1}: {e.Message}", e.Position, e.Character);
+                throw new SequenceFormatException($"Sequence {b + 1}: {e.Message}", e.Position, e.Character, b);
             }
         }
         var length = encoded.Max(e => e.Length);

@@ -21,6 +21,9 @@ public sealed record RunPlan
     /// <summary>A model folder in the Hugging Face layout, or a catalog name (e.g. "tiny", "esm2_t6_8M_UR50D").</summary>
     public string Model { get; init; } = "tiny";
 
+    /// <summary>Where catalog models are downloaded; null means ./models.</summary>
+    public string? ModelsDirectory { get; init; }
+
     public AdapterMethod Method { get; init; } = AdapterMethod.BiDora;
 
     public int Rank { get; init; } = 8;

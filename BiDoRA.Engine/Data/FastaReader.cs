@@ -1,0 +1,85 @@
+using System.Text;
+
+namespace BiDoRA.Engine.Data;
+
+/// <summary>
+/// FASTA with the label in the header: <c>&gt;id|label=1</c>, <c>&gt;id label=1</c>, or the last '|'-separated field
+/// (<c>&gt;sp|P26918|BLAB_AERHY|0</c>). Multi-line sequences are joined. Columns: id, sequence, label.
+/// </summary>
+internal static class FastaReader
+{
+    public static readonly IReadOnlyList<string> Columns = ["id", "sequence", "label"];
+
+    public static RawTable Read(Stream stream) =>
+        new("fasta", Columns, Records(new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true)));
+
+    private static IEnumerable<RawRow> Records(StreamReader reader)
+    {
+        using (reader)
+        {
+            string? header = null;
+            var headerLine = 0;
+            var sequence = new StringBuilder();
+            var lineNumber = 0;
+            while (reader.ReadLine() is { } line)
+            {
+                lineNumber++;
+                if (line.StartsWith('>'))
+                {
+                    if (header != null) yield return Record(header, headerLine, sequence.ToString());
+                    header = line[1..].Trim();
+                    headerLine = lineNumber;
+                    sequence.Clear();
+                }
+                else if (line.StartsWith(';'))
+                {
+                    // FASTA comment line.
+                }
+                else if (header != null)
+                {
+                    sequence.Append(line.Trim());
+                }
+                else if (line.Trim().Length > 0)
+                {
+                    yield return new RawRow(lineNumber, [null, line.Trim(), null]);
+                }
+            }
+            if (header != null) yield return Record(header, headerLine, sequence.ToString());
+        }
+    }
+
+    private static RawRow Record(string header, int line, string sequence)
+    {
+        var (id, label) = ParseHeader(header);
+        return new RawRow(line, [id, sequence, label]);
+    }
+
+    internal static (string Id, string? Label) ParseHeader(string header)
+    {
+        var labelAt = header.IndexOf("label=", StringComparison.OrdinalIgnoreCase);
+        if (labelAt >= 0)
+        {
+            var value = header[(labelAt + 6)..];
+            var end = value.IndexOfAny([' ', '\t', '|', ';', ',']);
+            var label = end >= 0 ? value[..end] : value;
+            var id = header[..labelAt].TrimEnd(' ', '\t', '|', ';', ',');
+            return (id.Length > 0 ? FirstToken(id) : "", label);
+        }
+        var parts = header.Split('|');
+        if (parts.Length >= 2)
+        {
+            var last = parts[^1].Trim();
+            if (last.Length is > 0 and <= 32 && !last.Contains(' '))
+            {
+                return (string.Join('|', parts[..^1]), last);
+            }
+        }
+        return (FirstToken(header), null);
+    }
+
+    private static string FirstToken(string s)
+    {
+        var end = s.IndexOfAny([' ', '\t']);
+        return end >= 0 ? s[..end] : s;
+    }
+}

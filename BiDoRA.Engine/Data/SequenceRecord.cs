@@ -1,0 +1,15 @@
+namespace BiDoRA.Engine.Data;
+
+/// <summary>Where a row belongs. A "val"/"validation"/"dev" value in a split column counts as held-out test data: the trainer makes its own validation part from the training rows.</summary>
+public enum DatasetSplit
+{
+    Train,
+    Test,
+}
+
+/// <param name="Id">The row's id (from an id column or FASTA header, else "row-N").</param>
+/// <param name="Sequence">Normalised: upper case, no white space, no trailing '*'.</param>
+/// <param name="Label">Class index for classification, the value for regression.</param>
+/// <param name="RawLabel">The label as written in the file.</param>
+/// <param name="Split">Training or held-out test row.</param>
+public sealed record SequenceRecord(string Id, string Sequence, double Label, string RawLabel, DatasetSplit Split);
