@@ -1,0 +1,14 @@
+namespace BiDoRA.Workbench.Api;
+
+/// <summary>Everything under /api.</summary>
+internal static class WorkbenchApi
+{
+    public static IEndpointRouteBuilder MapWorkbenchApi(this IEndpointRouteBuilder app)
+    {
+        var api = app.MapGroup("/api");
+        api.MapHealthApi();
+        api.MapModelsApi();
+        api.MapRunsApi();
+        return app;
+    }
+}

@@ -1,0 +1,138 @@
+using System.Text.RegularExpressions;
+using BiDoRA.Engine.Checkpoints;
+using BiDoRA.Engine.Esm;
+using BiDoRA.Workbench.Services.Storage;
+
+namespace BiDoRA.Workbench.Services.Models;
+
+/// <summary>
+/// The base models this workbench can train on: the engine's catalog (bundled or downloaded into the models folder)
+/// and folders imported there. Runs name a model; only names this library knows are accepted, never a path.
+/// </summary>
+internal sealed partial class ModelLibrary(WorkbenchPaths paths, ILogger<ModelLibrary> logger)
+{
+    /// <summary>Where the models shipped with the app live.</summary>
+    public string BundledDirectory { get; init; } = ModelCatalog.BundledModelsDirectory;
+
+    public IReadOnlyList<ModelInfo> List()
+    {
+        var catalog = ModelCatalog.Entries.Select(e => new ModelInfo(
+            e.Name, e.Description, e.HubId, e.ParameterCount, e.DownloadBytes, e.Config.NumHiddenLayers, e.Config.HiddenSize,
+            Bundled: e.IsBundled, Imported: false, Available: IsAvailable(e.Name)));
+        return [.. catalog, .. ImportedModels()];
+    }
+
+    public ModelInfo? Find(string name) =>
+        List().FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
+
+    /// <summary>A catalog name, or the name of a model imported into the models folder.</summary>
+    public bool IsKnown(string name) =>
+        ModelCatalog.Find(name) is not null || (IsValidName(name) && HuggingFaceModelFolder.LooksLikeModelFolder(Path.Combine(paths.ModelsDirectory, name)));
+
+    /// <summary>The folder a run loads <paramref name="name"/> from.</summary>
+    /// <exception cref="ArgumentException">Unknown, or a catalog model not downloaded yet (the message says how).</exception>
+    public string ResolveFolder(string name)
+    {
+        if (!IsKnown(name)) throw new ArgumentException($"Model '{name}' is neither in the catalog nor imported.", nameof(name));
+        var imported = Path.Combine(paths.ModelsDirectory, name);
+        return ModelCatalog.Find(name) is null ? Path.GetFullPath(imported) : ModelResolver.Resolve(name, paths.ModelsDirectory, BundledDirectory);
+    }
+
+    public static bool IsValidName(string? name) => name is not null && NameShape().IsMatch(name);
+
+    /// <summary>
+    /// Copies a Hugging Face model folder on this machine into the models folder under <paramref name="name"/>
+    /// (default: the folder's own name). The folder is checked first: config.json, vocab.txt and weights that agree.
+    /// </summary>
+    /// <exception cref="ModelImportException">Naming the request field at fault.</exception>
+    public async Task<ModelInfo> ImportAsync(string? sourceFolder, string? name, CancellationToken cancellationToken)
+    {
+        if (string.IsNullOrWhiteSpace(sourceFolder) || !Path.IsPathFullyQualified(sourceFolder))
+        {
+            throw new ModelImportException("path", "must be the full path of a model folder on the workbench's machine.");
+        }
+        var source = Path.GetFullPath(sourceFolder);
+        if (!Directory.Exists(source)) throw new ModelImportException("path", $"no folder {source}.");
+        try
+        {
+            using var folder = HuggingFaceModelFolder.Open(source);
+        }
+        catch (Exception e) when (e is CheckpointFormatException or IOException or InvalidDataException or FormatException or ArgumentException)
+        {
+            throw new ModelImportException("path", e.Message);
+        }
+
+        var target = string.IsNullOrWhiteSpace(name) ? Path.GetFileName(source.TrimEnd(Path.DirectorySeparatorChar)) : name.Trim();
+        if (!IsValidName(target))
+        {
+            throw new ModelImportException("name", $"'{target}' cannot name a model: use letters, digits, '.', '_' and '-' (at most 128).");
+        }
+        var destination = Path.Combine(paths.ModelsDirectory, target);
+        if (Directory.Exists(destination) || (ModelCatalog.Find(target) is { IsBundled: true }))
+        {
+            throw new ModelImportException("name", $"a model named '{target}' already exists.", conflict: true);
+        }
+
+        // Copy into a scratch folder and move it into place, so a half-copied model never looks importable.
+        Directory.CreateDirectory(paths.ModelsDirectory);
+        var scratch = Path.Combine(paths.ModelsDirectory, $".import-{Guid.NewGuid():N}");
+        Directory.CreateDirectory(scratch);
+        try
+        {
+            foreach (var file in new DirectoryInfo(source).EnumerateFiles())
+            {
+                if ((file.Attributes & FileAttributes.ReparsePoint) != 0) continue;
+                await using var input = file.OpenRead();
+                await using var output = File.Create(Path.Combine(scratch, file.Name));
+                await input.CopyToAsync(output, cancellationToken);
+            }
+            Directory.Move(scratch, destination);
+        }
+        catch
+        {
+            Directory.Delete(scratch, recursive: true);
+            throw;
+        }
+        logger.LogInformation("Imported model {Name} from {Source}.", target, source);
+        return Find(target)!;
+    }
+
+    private bool IsAvailable(string catalogName)
+    {
+        try
+        {
+            ModelResolver.Resolve(catalogName, paths.ModelsDirectory, BundledDirectory);
+            return true;
+        }
+        catch (ArgumentException)
+        {
+            return false;
+        }
+    }
+
+    private IEnumerable<ModelInfo> ImportedModels()
+    {
+        if (!Directory.Exists(paths.ModelsDirectory)) yield break;
+        foreach (var folder in Directory.EnumerateDirectories(paths.ModelsDirectory).Order(StringComparer.Ordinal))
+        {
+            var name = Path.GetFileName(folder);
+            if (!IsValidName(name) || ModelCatalog.Find(name) is not null || !HuggingFaceModelFolder.LooksLikeModelFolder(folder)) continue;
+            EsmConfig config;
+            try
+            {
+                config = EsmConfig.FromFile(Path.Combine(folder, HuggingFaceModelFolder.ConfigFileName));
+            }
+            catch (Exception e) when (e is IOException or InvalidDataException or FormatException or CheckpointFormatException or System.Text.Json.JsonException)
+            {
+                logger.LogWarning(e, "Skipping model folder {Folder}: its config.json cannot be read.", folder);
+                continue;
+            }
+            yield return new ModelInfo(name, $"Imported ESM-2 ({config.NumHiddenLayers} layers, hidden {config.HiddenSize}).", null,
+                ModelCatalog.CountParameters(config), 0, config.NumHiddenLayers, config.HiddenSize,
+                Bundled: false, Imported: true, Available: true);
+        }
+    }
+
+    [GeneratedRegex("^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$", RegexOptions.CultureInvariant)]
+    private static partial Regex NameShape();
+}

@@ -1,0 +1,44 @@
+namespace BiDoRA.Workbench.Services.Runs;
+
+/// <summary>
+/// What it takes to start a run: a dataset, and optionally anything of the run plan; what is left out takes the
+/// plan's default. Enumerations are text ("bidora", "finiteDifference", "cosine"), case-insensitive.
+/// </summary>
+public sealed record NewRunRequest
+{
+    public string? DatasetId { get; init; }
+    public string? Name { get; init; }
+    public string? Model { get; init; }
+    public string? Method { get; init; }
+    public int? Steps { get; init; }
+    public int? Epochs { get; init; }
+    public int? Seed { get; init; }
+    public int? Rank { get; init; }
+    public double? Alpha { get; init; }
+    public double? Dropout { get; init; }
+    public IReadOnlyList<string>? TargetModules { get; init; }
+    public bool? DetachNorm { get; init; }
+    public string? Pooling { get; init; }
+    public int? BatchSize { get; init; }
+    public int? GradientAccumulation { get; init; }
+    public double? LearningRate { get; init; }
+    public double? WeightDecay { get; init; }
+    public double? WarmupFraction { get; init; }
+    public string? Schedule { get; init; }
+    public double? MaxGradNorm { get; init; }
+    public int? EvalEvery { get; init; }
+    public int? EarlyStoppingPatience { get; init; }
+    public int? CheckpointEvery { get; init; }
+    public string? Hypergradient { get; init; }
+    public double? UpperLearningRate { get; init; }
+    public double? UpperWeightDecay { get; init; }
+    public int? Unroll { get; init; }
+    public double? RegularizerWeight { get; init; }
+    public double? Xi { get; init; }
+    public double? FiniteDifferenceRadius { get; init; }
+    public double? UpperValidationFraction { get; init; }
+    public int? RetrainSteps { get; init; }
+    public bool? RetrainFromInitial { get; init; }
+    public string? Device { get; init; }
+    public bool? Bf16 { get; init; }
+}

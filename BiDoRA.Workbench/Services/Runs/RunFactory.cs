@@ -1,0 +1,163 @@
+using System.Text.RegularExpressions;
+using BiDoRA.Engine.Checkpoints;
+using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Services.Models;
+using BiDoRA.Workbench.Services.Storage;
+
+namespace BiDoRA.Workbench.Services.Runs;
+
+/// <summary>
+/// Checks a <see cref="NewRunRequest"/> field by field and turns it into a run: its own folder with a copy of the
+/// dataset (so deleting the dataset later never breaks the run) and a complete <see cref="RunPlan"/>.
+/// </summary>
+internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
+{
+    /// <summary>Field name (as in JSON) → messages; empty when the request is valid.</summary>
+    public Dictionary<string, string[]> Validate(NewRunRequest request)
+    {
+        var errors = new Dictionary<string, List<string>>();
+        void Fail(string field, string message)
+        {
+            if (!errors.TryGetValue(field, out var list)) errors[field] = list = [];
+            list.Add(message);
+        }
+
+        if (string.IsNullOrWhiteSpace(request.DatasetId)) Fail("datasetId", "is required.");
+        else if (datasets.Get(request.DatasetId) is null) Fail("datasetId", $"no dataset has the id '{request.DatasetId}'.");
+
+        if (request.Name is { Length: > 200 }) Fail("name", "must be at most 200 characters.");
+        if (request.Model is { } model && !models.IsKnown(model))
+        {
+            Fail("model", $"'{model}' is neither a catalog model ({string.Join(", ", ModelCatalog.Entries.Select(e => e.Name))}) nor a model imported into the models folder.");
+        }
+
+        CheckEnum<AdapterMethod>(request.Method, "method", Fail);
+        CheckEnum<Pooling>(request.Pooling, "pooling", Fail);
+        CheckEnum<LearningRateSchedule>(request.Schedule, "schedule", Fail);
+        CheckEnum<HypergradientMode>(request.Hypergradient, "hypergradient", Fail);
+
+        if (request.Steps is not null && request.Epochs is not null) Fail("epochs", "give steps or epochs, not both.");
+        Positive(request.Steps, "steps", Fail);
+        Positive(request.Epochs, "epochs", Fail);
+        Positive(request.Rank, "rank", Fail);
+        Positive(request.Alpha, "alpha", Fail);
+        Fraction(request.Dropout, "dropout", Fail);
+        if (request.TargetModules is { } targets && (targets.Count == 0 || targets.Any(string.IsNullOrWhiteSpace)))
+        {
+            Fail("targetModules", "must name at least one module, none blank.");
+        }
+        Positive(request.BatchSize, "batchSize", Fail);
+        Positive(request.GradientAccumulation, "gradientAccumulation", Fail);
+        Positive(request.LearningRate, "learningRate", Fail);
+        NotNegative(request.WeightDecay, "weightDecay", Fail);
+        Fraction(request.WarmupFraction, "warmupFraction", Fail);
+        Positive(request.MaxGradNorm, "maxGradNorm", Fail);
+        Positive(request.EvalEvery, "evalEvery", Fail);
+        Positive(request.EarlyStoppingPatience, "earlyStoppingPatience", Fail);
+        Positive(request.CheckpointEvery, "checkpointEvery", Fail);
+        Positive(request.UpperLearningRate, "upperLearningRate", Fail);
+        NotNegative(request.UpperWeightDecay, "upperWeightDecay", Fail);
+        Positive(request.Unroll, "unroll", Fail);
+        NotNegative(request.RegularizerWeight, "regularizerWeight", Fail);
+        Positive(request.Xi, "xi", Fail);
+        Positive(request.FiniteDifferenceRadius, "finiteDifferenceRadius", Fail);
+        if (request.UpperValidationFraction is { } f && !(f > 0 && f < 1)) Fail("upperValidationFraction", "must be between 0 and 1 (exclusive).");
+        if (request.RetrainSteps is < 0) Fail("retrainSteps", "must be 0 or more.");
+        if (request.Seed is < 0) Fail("seed", "must be 0 or more.");
+        if (request.Device is { } device && !DeviceShape().IsMatch(device)) Fail("device", "must be auto, cpu, cuda or cuda:N.");
+
+        return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
+    }
+
+    /// <summary>Builds the run of a request that <see cref="Validate"/> accepted; creates its folder and copies the dataset.</summary>
+    public RunRecord Create(NewRunRequest request)
+    {
+        var dataset = datasets.Get(request.DatasetId!) ?? throw new InvalidOperationException($"Dataset '{request.DatasetId}' vanished.");
+        var id = RecordId.New();
+        var folder = paths.RunFolder(id);
+        Directory.CreateDirectory(folder);
+        var datasetCopy = Path.Combine(folder, "dataset.csv");
+        File.Copy(paths.DatasetFile(dataset.Id), datasetCopy, overwrite: true);
+
+        var defaults = new RunPlan { DatasetPath = datasetCopy, OutputDirectory = folder };
+        var plan = defaults with
+        {
+            SequenceColumn = dataset.SequenceColumn,
+            LabelColumn = dataset.LabelColumn,
+            Task = dataset.Task,
+            Model = request.Model is { } requested ? models.Find(requested)?.Name ?? requested : defaults.Model,
+            Method = ParseEnum(request.Method, defaults.Method),
+            Rank = request.Rank ?? defaults.Rank,
+            Alpha = request.Alpha ?? defaults.Alpha,
+            Dropout = request.Dropout ?? defaults.Dropout,
+            TargetModules = request.TargetModules?.Select(t => t.Trim()).ToArray() ?? defaults.TargetModules,
+            DetachNorm = request.DetachNorm ?? defaults.DetachNorm,
+            Pooling = ParseEnum(request.Pooling, defaults.Pooling),
+            Steps = request.Epochs is not null ? request.Steps : request.Steps ?? defaults.Steps,
+            Epochs = request.Epochs ?? defaults.Epochs,
+            BatchSize = request.BatchSize ?? defaults.BatchSize,
+            GradientAccumulation = request.GradientAccumulation ?? defaults.GradientAccumulation,
+            LearningRate = request.LearningRate ?? defaults.LearningRate,
+            WeightDecay = request.WeightDecay ?? defaults.WeightDecay,
+            WarmupFraction = request.WarmupFraction ?? defaults.WarmupFraction,
+            Schedule = ParseEnum(request.Schedule, defaults.Schedule),
+            MaxGradNorm = request.MaxGradNorm ?? defaults.MaxGradNorm,
+            EvalEvery = request.EvalEvery ?? defaults.EvalEvery,
+            EarlyStoppingPatience = request.EarlyStoppingPatience ?? defaults.EarlyStoppingPatience,
+            CheckpointEvery = request.CheckpointEvery ?? defaults.CheckpointEvery,
+            Hypergradient = ParseEnum(request.Hypergradient, defaults.Hypergradient),
+            UpperLearningRate = request.UpperLearningRate ?? defaults.UpperLearningRate,
+            UpperWeightDecay = request.UpperWeightDecay ?? defaults.UpperWeightDecay,
+            Unroll = request.Unroll ?? defaults.Unroll,
+            RegularizerWeight = request.RegularizerWeight ?? defaults.RegularizerWeight,
+            Xi = request.Xi ?? defaults.Xi,
+            FiniteDifferenceRadius = request.FiniteDifferenceRadius ?? defaults.FiniteDifferenceRadius,
+            UpperValidationFraction = request.UpperValidationFraction ?? defaults.UpperValidationFraction,
+            RetrainSteps = request.RetrainSteps ?? defaults.RetrainSteps,
+            RetrainFromInitial = request.RetrainFromInitial ?? defaults.RetrainFromInitial,
+            Seed = request.Seed ?? defaults.Seed,
+            Device = request.Device ?? defaults.Device,
+            Bf16 = request.Bf16 ?? defaults.Bf16,
+        };
+
+        var name = string.IsNullOrWhiteSpace(request.Name) ? $"{plan.Method.ToString().ToLowerInvariant()} · {dataset.Name}" : request.Name.Trim();
+        return new RunRecord { Id = id, Name = name, DatasetId = dataset.Id, Plan = plan, CreatedAt = DateTimeOffset.UtcNow };
+    }
+
+    private static void CheckEnum<T>(string? value, string field, Action<string, string> fail) where T : struct, Enum
+    {
+        if (value is not null && !TryParseEnum<T>(value, out _))
+        {
+            fail(field, $"'{value}' is not one of {string.Join(", ", Enum.GetNames<T>().Select(n => n.ToLowerInvariant()))}.");
+        }
+    }
+
+    private static T ParseEnum<T>(string? value, T fallback) where T : struct, Enum =>
+        value is not null && TryParseEnum<T>(value, out var parsed) ? parsed : fallback;
+
+    // Names only: Enum.TryParse alone would also take "7".
+    private static bool TryParseEnum<T>(string value, out T parsed) where T : struct, Enum
+    {
+        parsed = default;
+        return Enum.GetNames<T>().Any(n => n.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase))
+            && Enum.TryParse(value.Trim(), ignoreCase: true, out parsed);
+    }
+
+    private static void Positive(double? value, string field, Action<string, string> fail)
+    {
+        if (value is { } v && !(v > 0 && double.IsFinite(v))) fail(field, "must be greater than 0.");
+    }
+
+    private static void NotNegative(double? value, string field, Action<string, string> fail)
+    {
+        if (value is { } v && !(v >= 0 && double.IsFinite(v))) fail(field, "must be 0 or more.");
+    }
+
+    private static void Fraction(double? value, string field, Action<string, string> fail)
+    {
+        if (value is { } v && !(v >= 0 && v < 1)) fail(field, "must be at least 0 and below 1.");
+    }
+
+    [GeneratedRegex("^(auto|cpu|cuda(:[0-9]+)?)$", RegexOptions.CultureInvariant)]
+    private static partial Regex DeviceShape();
+}

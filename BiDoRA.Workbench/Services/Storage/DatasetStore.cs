@@ -1,0 +1,59 @@
+using System.Text.Json;
+using BiDoRA.Workbench.Services.Datasets;
+using LiteDB;
+using JsonSerializer = System.Text.Json.JsonSerializer;
+
+namespace BiDoRA.Workbench.Services.Storage;
+
+/// <summary>Dataset metadata in the database, rows in &lt;data&gt;/datasets/&lt;id&gt;.csv.</summary>
+internal sealed class DatasetStore(WorkbenchDatabase db, WorkbenchPaths paths)
+{
+    private readonly ILiteCollection<BsonDocument> _datasets = db.Collection("datasets");
+
+    /// <summary>
+    /// Writes the normalised rows with <paramref name="writeCsv"/> to a temporary file, moves it into place and then
+    /// stores the metadata, so a crash never leaves metadata pointing at half a file.
+    /// </summary>
+    public DatasetRecord Add(DatasetRecord dataset, Action<Stream> writeCsv)
+    {
+        var file = paths.DatasetFile(dataset.Id);
+        var temporary = file + ".partial";
+        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
+        {
+            writeCsv(stream);
+        }
+        File.Move(temporary, file, overwrite: true);
+        var stored = dataset with { SizeBytes = new FileInfo(file).Length };
+        _datasets.Insert(new BsonDocument
+        {
+            ["_id"] = stored.Id,
+            ["json"] = JsonSerializer.Serialize(stored, WorkbenchJson.Options),
+        });
+        return stored;
+    }
+
+    public DatasetRecord? Get(string id)
+    {
+        if (!RecordId.IsValid(id)) return null;
+        var doc = _datasets.FindById(id);
+        return doc is null ? null : FromDocument(doc);
+    }
+
+    /// <summary>Newest first.</summary>
+    public IReadOnlyList<DatasetRecord> List() =>
+        _datasets.FindAll().Select(FromDocument).OrderByDescending(d => d.CreatedAt).ToList();
+
+    /// <summary>The normalised CSV of a stored dataset; null when it does not exist.</summary>
+    public string? FilePath(string id) => Get(id) is null ? null : paths.DatasetFile(id);
+
+    public bool Delete(string id)
+    {
+        if (!RecordId.IsValid(id) || !_datasets.Delete(id)) return false;
+        File.Delete(paths.DatasetFile(id));
+        return true;
+    }
+
+    private static DatasetRecord FromDocument(BsonDocument doc) =>
+        JsonSerializer.Deserialize<DatasetRecord>(doc["json"].AsString, WorkbenchJson.Options)
+        ?? throw new InvalidDataException($"Dataset document '{doc["_id"].AsString}' is empty.");
+}

@@ -1,0 +1,33 @@
+namespace BiDoRA.Workbench;
+
+/// <summary>Settings of the workbench, bound from the configuration section "Workbench".</summary>
+public sealed class WorkbenchOptions
+{
+    public const string SectionName = "Workbench";
+
+    /// <summary>Holds workbench.db, datasets/ and runs/.</summary>
+    public string DataDirectory { get; set; } = "data";
+
+    /// <summary>Base-model weights; defaults to &lt;data&gt;/models.</summary>
+    public string? ModelsDirectory { get; set; }
+
+    /// <summary>Largest accepted upload (dataset files).</summary>
+    public long MaxUploadBytes { get; set; } = 50L * 1024 * 1024;
+
+    /// <summary>
+    /// Required whenever the workbench listens on anything but loopback; when set it is required on loopback too.
+    /// </summary>
+    public string? AccessToken { get; set; }
+
+    /// <summary>Where catalog models are downloaded from (a Hugging Face compatible hub).</summary>
+    public string? HubBaseUrl { get; set; }
+
+    /// <summary>Sample datasets offered with one click; defaults to the copy next to the executable.</summary>
+    public string? SamplesDirectory { get; set; }
+
+    /// <summary>How often buffered training events are written to the database at the latest.</summary>
+    public TimeSpan EventFlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
+    /// <summary>A batch this large is written at once.</summary>
+    public int EventFlushBatchSize { get; set; } = 50;
+}

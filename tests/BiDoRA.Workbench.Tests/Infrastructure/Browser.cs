@@ -1,0 +1,34 @@
+using Microsoft.Playwright;
+
+namespace BiDoRA.Workbench.Tests.Infrastructure;
+
+/// <summary>Debian's Chromium driven by Playwright (no browser download); screenshots go under the test output.</summary>
+internal static class Browser
+{
+    public static string ExecutablePath =>
+        Environment.GetEnvironmentVariable("BIDORA_CHROMIUM") is { Length: > 0 } configured ? configured
+        : new[] { "/usr/bin/chromium", "/usr/bin/chromium-browser", "/usr/bin/google-chrome" }.FirstOrDefault(File.Exists)
+          ?? throw new InvalidOperationException("No Chromium found; install Debian's chromium package (.ci/run does) or set BIDORA_CHROMIUM.");
+
+    public static string ScreenshotsDirectory
+    {
+        get
+        {
+            var dir = Path.Combine(AppContext.BaseDirectory, "screenshots");
+            Directory.CreateDirectory(dir);
+            return dir;
+        }
+    }
+
+    public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
+    {
+        var playwright = await Playwright.CreateAsync();
+        var browser = await playwright.Chromium.LaunchAsync(new BrowserTypeLaunchOptions
+        {
+            ExecutablePath = ExecutablePath,
+            Headless = true,
+            Args = ["--no-sandbox"],
+        });
+        return (playwright, browser);
+    }
+}

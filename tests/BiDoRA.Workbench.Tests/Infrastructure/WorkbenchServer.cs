@@ -1,0 +1,92 @@
+using BiDoRA.Workbench.Services.Runs;
+
+namespace BiDoRA.Workbench.Tests.Infrastructure;
+
+/// <summary>
+/// The real workbench on Kestrel in this process, listening on a free loopback port, with its own temporary data
+/// directory (deleted on dispose unless <see cref="KeepData"/>). Runs execute on a <see cref="ScriptedRunExecutor"/>.
+/// </summary>
+internal sealed class WorkbenchServer : IAsyncDisposable
+{
+    private WorkbenchServer(WebApplication app, string dataDirectory, ScriptedRunExecutor executor, Uri baseAddress)
+    {
+        App = app;
+        DataDirectory = dataDirectory;
+        Executor = executor;
+        BaseAddress = baseAddress;
+        Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
+    }
+
+    public WebApplication App { get; }
+
+    public IServiceProvider Services => App.Services;
+
+    public string DataDirectory { get; }
+
+    public ScriptedRunExecutor Executor { get; }
+
+    public Uri BaseAddress { get; }
+
+    public HttpClient Http { get; }
+
+    /// <summary>Leave the data directory for a following server (restart tests).</summary>
+    public bool KeepData { get; set; }
+
+    public static Task<WorkbenchServer> StartAsync(
+        string? dataDirectory = null,
+        ScriptedRunExecutor? executor = null,
+        string urls = "http://127.0.0.1:0",
+        IReadOnlyDictionary<string, string?>? configuration = null)
+    {
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "bidora-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDirectory);
+        executor ??= new ScriptedRunExecutor();
+        var settings = new WorkbenchHostSettings
+        {
+            Urls = urls,
+            DataDirectory = dataDirectory,
+            EnvironmentName = "Testing",
+            Configuration = configuration,
+            ConfigureServices = services => services.AddSingleton<IRunExecutor>(executor),
+        };
+        return StartAsync(settings, dataDirectory, executor);
+    }
+
+    private static async Task<WorkbenchServer> StartAsync(WorkbenchHostSettings settings, string dataDirectory, ScriptedRunExecutor executor)
+    {
+        var app = WorkbenchHost.Build(settings);
+        await app.StartAsync();
+        // "http://0.0.0.0:port" when bound to every interface: reach it through loopback.
+        var bound = new Uri(app.BoundAddresses().First().Replace("0.0.0.0", "127.0.0.1").Replace("[::]", "127.0.0.1"));
+        return new WorkbenchServer(app, dataDirectory, executor, bound);
+    }
+
+    /// <summary>Stops this server and starts a new one on the same data directory (and a fresh executor).</summary>
+    public async Task<WorkbenchServer> RestartAsync(ScriptedRunExecutor? executor = null)
+    {
+        KeepData = true;
+        await DisposeAsync();
+        return await StartAsync(DataDirectory, executor);
+    }
+
+    public async ValueTask DisposeAsync()
+    {
+        Http.Dispose();
+        using (var stop = new CancellationTokenSource(TimeSpan.FromSeconds(30)))
+        {
+            await App.StopAsync(stop.Token);
+        }
+        await App.DisposeAsync();
+        if (!KeepData)
+        {
+            try
+            {
+                Directory.Delete(DataDirectory, recursive: true);
+            }
+            catch (IOException)
+            {
+                // A file still being released; the temp folder is cleaned by the OS eventually.
+            }
+        }
+    }
+}
