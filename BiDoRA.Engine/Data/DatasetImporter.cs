@@ -132,6 +132,11 @@ public static class DatasetImporter
             log.Error(new DataIssue(fileName, 1, "file", "The file has a header but no data rows."));
             return null;
         }
+        if (table.Format == "fasta" && candidates.All(c => c.RawLabel is null))
+        {
+            // FASTA's label "column" exists only when headers carry labels.
+            (label, detected) = (-1, detected with { Label = null });
+        }
         if (label < 0 && !options.LabelsOptional)
         {
             var what = table.Format == "fasta"
