@@ -2,13 +2,21 @@ using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Services.Runs;
 
-/// <summary>Trains a run with the engine's trainer.</summary>
-internal sealed class EngineRunExecutor(ILogger<EngineRunExecutor> logger) : IRunExecutor
+/// <summary>Trains a run with the engine's trainer, in the run's own folder.</summary>
+internal sealed class EngineRunExecutor(ILogger<EngineRunExecutor> logger, ILogger<Trainer> trainerLogger) : IRunExecutor
 {
-    public Task ExecuteAsync(RunRecord run, bool resume, IProgress<TrainingEvent> progress, CancellationToken cancellationToken)
+    public async Task ExecuteAsync(RunRecord run, bool resume, IProgress<TrainingEvent> progress, CancellationToken cancellationToken)
     {
-        // REVIEW: the engine's Trainer has not landed yet; until it does every run fails with this message.
-        logger.LogError("Run {RunId} cannot train: this build has no trainer.", run.Id);
-        throw new NotSupportedException("This build of the workbench has no trainer yet.");
+        var trainer = new Trainer(trainerLogger);
+        var folder = run.Plan.OutputDirectory;
+        // A resume needs a checkpoint; a run interrupted before its first one starts over from the same plan.
+        var checkpoints = Path.Combine(folder, "checkpoints");
+        var canResume = resume && File.Exists(Path.Combine(folder, "run.json")) && Directory.Exists(checkpoints)
+            && Directory.EnumerateDirectories(checkpoints, "step-*").Any(d => File.Exists(Path.Combine(d, "state.json")));
+        logger.LogInformation("Run {RunId} {Action} in {Folder}", run.Id, canResume ? "resumes" : "starts", folder);
+        var result = canResume
+            ? await trainer.ResumeAsync(folder, progress, cancellationToken).ConfigureAwait(false)
+            : await trainer.RunAsync(run.Plan, progress, cancellationToken).ConfigureAwait(false);
+        logger.LogInformation("Run {RunId} ended {Outcome} at step {Step}", run.Id, result.Outcome, result.StepsCompleted);
     }
 }

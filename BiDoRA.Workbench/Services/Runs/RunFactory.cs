@@ -79,13 +79,13 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
         var datasetCopy = Path.Combine(folder, "dataset.csv");
         File.Copy(paths.DatasetFile(dataset.Id), datasetCopy, overwrite: true);
 
-        var defaults = new RunPlan { DatasetPath = datasetCopy, OutputDirectory = folder };
+        var defaults = new RunPlan { DatasetPath = datasetCopy, OutputDirectory = folder, ModelsDirectory = paths.ModelsDirectory };
         var plan = defaults with
         {
             SequenceColumn = dataset.SequenceColumn,
             LabelColumn = dataset.LabelColumn,
             Task = dataset.Task,
-            Model = request.Model is { } requested ? models.Find(requested)?.Name ?? requested : defaults.Model,
+            Model = request.Model is { } requested ? ModelArgument(requested) : defaults.Model,
             Method = ParseEnum(request.Method, defaults.Method),
             Rank = request.Rank ?? defaults.Rank,
             Alpha = request.Alpha ?? defaults.Alpha,
@@ -122,6 +122,13 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
 
         var name = string.IsNullOrWhiteSpace(request.Name) ? $"{plan.Method.ToString().ToLowerInvariant()} · {dataset.Name}" : request.Name.Trim();
         return new RunRecord { Id = id, Name = name, DatasetId = dataset.Id, Plan = plan, CreatedAt = DateTimeOffset.UtcNow };
+    }
+
+    // Catalog models go by name (the trainer finds them downloaded or bundled); imported ones by their folder.
+    private string ModelArgument(string requested)
+    {
+        var name = models.Find(requested)?.Name ?? requested;
+        return ModelCatalog.Find(name) is null ? models.ResolveFolder(name) : name;
     }
 
     private static void CheckEnum<T>(string? value, string field, Action<string, string> fail) where T : struct, Enum
