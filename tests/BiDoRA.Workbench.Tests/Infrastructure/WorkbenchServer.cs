@@ -4,15 +4,18 @@ namespace BiDoRA.Workbench.Tests.Infrastructure;
 
 /// <summary>
 /// The real workbench on Kestrel in this process, listening on a free loopback port, with its own temporary data
-/// directory (deleted on dispose unless <see cref="KeepData"/>). Runs execute on a <see cref="ScriptedRunExecutor"/>.
+/// directory (deleted on dispose unless <see cref="KeepData"/>). Runs execute on a <see cref="ScriptedRunExecutor"/>,
+/// or on the engine's real trainer when started with <see cref="StartWithTrainerAsync"/>.
 /// </summary>
 internal sealed class WorkbenchServer : IAsyncDisposable
 {
-    private WorkbenchServer(WebApplication app, string dataDirectory, ScriptedRunExecutor executor, Uri baseAddress)
+    private readonly ScriptedRunExecutor? _executor;
+
+    private WorkbenchServer(WebApplication app, string dataDirectory, ScriptedRunExecutor? executor, Uri baseAddress)
     {
         App = app;
         DataDirectory = dataDirectory;
-        Executor = executor;
+        _executor = executor;
         BaseAddress = baseAddress;
         Http = new HttpClient { BaseAddress = baseAddress, Timeout = TimeSpan.FromSeconds(30) };
     }
@@ -23,7 +26,10 @@ internal sealed class WorkbenchServer : IAsyncDisposable
 
     public string DataDirectory { get; }
 
-    public ScriptedRunExecutor Executor { get; }
+    public ScriptedRunExecutor Executor =>
+        _executor ?? throw new InvalidOperationException("This server trains with the engine's real trainer, not a scripted executor.");
+
+    public bool UsesTrainer => _executor is null;
 
     public Uri BaseAddress { get; }
 
@@ -52,7 +58,22 @@ internal sealed class WorkbenchServer : IAsyncDisposable
         return StartAsync(settings, dataDirectory, executor);
     }
 
-    private static async Task<WorkbenchServer> StartAsync(WorkbenchHostSettings settings, string dataDirectory, ScriptedRunExecutor executor)
+    /// <summary>A server whose runs train for real with the engine (the tiny model is bundled).</summary>
+    public static Task<WorkbenchServer> StartWithTrainerAsync(string? dataDirectory = null, IReadOnlyDictionary<string, string?>? configuration = null)
+    {
+        dataDirectory ??= Path.Combine(Path.GetTempPath(), "bidora-tests", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dataDirectory);
+        var settings = new WorkbenchHostSettings
+        {
+            Urls = "http://127.0.0.1:0",
+            DataDirectory = dataDirectory,
+            EnvironmentName = "Testing",
+            Configuration = configuration,
+        };
+        return StartAsync(settings, dataDirectory, executor: null);
+    }
+
+    private static async Task<WorkbenchServer> StartAsync(WorkbenchHostSettings settings, string dataDirectory, ScriptedRunExecutor? executor)
     {
         var app = WorkbenchHost.Build(settings);
         await app.StartAsync();
@@ -66,7 +87,7 @@ internal sealed class WorkbenchServer : IAsyncDisposable
     {
         KeepData = true;
         await DisposeAsync();
-        return await StartAsync(DataDirectory, executor);
+        return UsesTrainer && executor is null ? await StartWithTrainerAsync(DataDirectory) : await StartAsync(DataDirectory, executor);
     }
 
     public async ValueTask DisposeAsync()
