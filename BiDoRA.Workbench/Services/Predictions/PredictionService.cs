@@ -34,6 +34,9 @@ internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOp
         return NotReady(run);
     }
 
+    /// <exception cref="PredictionException">The run is unknown (<see cref="PredictionProblem.RunNotFound"/>) or cannot predict (<see cref="PredictionProblem.RunNotReady"/>).</exception>
+    public void EnsureReady(string runId) => ReadyRun(runId);
+
     /// <summary>Predicts each sequence, in order.</summary>
     /// <exception cref="PredictionException">The run is unknown or not finished, a sequence is unusable (each listed with its position), or there are too many.</exception>
     public Task<RunPredictions> PredictAsync(string runId, IReadOnlyList<string> sequences, CancellationToken cancellationToken = default) =>
