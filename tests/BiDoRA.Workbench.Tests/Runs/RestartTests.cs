@@ -83,7 +83,7 @@ public sealed class RestartTests
             var file = Path.Combine(server.DataDirectory, "workbench.db");
             Assert.False(File.Exists(Path.Combine(server.DataDirectory, "workbench-log.db")), "the write-ahead log was left behind");
             using var db = new LiteDatabase(new ConnectionString { Filename = file, ReadOnly = true });
-            Assert.Equal(["datasets", "events", "runs"], db.GetCollectionNames().Order().ToArray());
+            Assert.Equal(["datasets", "events", "meta", "runs"], db.GetCollectionNames().Order().ToArray());
             Assert.Single(db.GetCollection("runs").FindAll());
             Assert.Single(db.GetCollection("datasets").FindAll());
             Assert.Equal(completed.LastSequence, db.GetCollection("events").FindAll().Count());
