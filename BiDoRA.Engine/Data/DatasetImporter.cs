@@ -23,8 +23,9 @@ public static class DatasetImporter
     {
         options ??= new ImportOptions();
         var log = new IssueLog(options.MaxReportedIssues);
-        var read = Read(content, fileName, options, null, log, ct);
-        return read is null ? Refused(fileName, "unknown", log) : Build(fileName, [read], options, log);
+        var table = new TableShape();
+        var read = Read(content, fileName, options, null, log, ct, table);
+        return read is null ? Refused(fileName, table.Format, log, columns: table.Columns) : Build(fileName, [read], options, log);
     }
 
     /// <summary>A dataset given as two files, the first for training and the second for testing (as the samples ship).</summary>
@@ -67,7 +68,14 @@ public static class DatasetImporter
 
     private sealed record FileRead(string File, string Format, IReadOnlyList<string> Columns, DetectedColumns Detected, List<Candidate> Rows);
 
-    private static FileRead? Read(Stream content, string fileName, ImportOptions options, DatasetSplit? forcedSplit, IssueLog log, CancellationToken ct)
+    /// <summary>Format and header of a file, kept when the file is refused so a user can still choose its columns.</summary>
+    private sealed class TableShape
+    {
+        public string Format { get; set; } = "unknown";
+        public IReadOnlyList<string> Columns { get; set; } = [];
+    }
+
+    private static FileRead? Read(Stream content, string fileName, ImportOptions options, DatasetSplit? forcedSplit, IssueLog log, CancellationToken ct, TableShape? shape = null)
     {
         var stream = content.CanSeek ? content : Buffer(content);
         var sampleBytes = new byte[TextSniffer.SampleBytes];
@@ -110,6 +118,7 @@ public static class DatasetImporter
             return null;
         }
 
+        if (shape is not null) (shape.Format, shape.Columns) = (table.Format, table.Columns);
         if (table.Columns.Count == 0)
         {
             log.Error(new DataIssue(fileName, 1, "header", "No header row: the first line must name the columns (for example sequence,label)."));
@@ -299,9 +308,9 @@ public static class DatasetImporter
         };
     }
 
-    private static ImportResult Refused(string name, string format, IssueLog log, FileRead? read = null, TaskKind task = TaskKind.Binary, IReadOnlyList<string>? classNames = null) => new()
+    private static ImportResult Refused(string name, string format, IssueLog log, FileRead? read = null, TaskKind task = TaskKind.Binary, IReadOnlyList<string>? classNames = null, IReadOnlyList<string>? columns = null) => new()
     {
-        FileName = name, Format = read?.Format ?? format, Columns = read?.Columns ?? [], Detected = read?.Detected, Task = task, ClassNames = classNames,
+        FileName = name, Format = read?.Format ?? format, Columns = read?.Columns ?? columns ?? [], Detected = read?.Detected, Task = task, ClassNames = classNames,
         Errors = log.Errors, ErrorsNotShown = log.ErrorsNotShown, Warnings = log.Warnings, WarningsNotShown = log.WarningsNotShown,
     };
 
