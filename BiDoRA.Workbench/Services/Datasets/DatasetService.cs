@@ -30,13 +30,14 @@ internal sealed class DatasetService(DatasetStore store, WorkbenchPaths paths, W
 
     /// <summary>
     /// Imports <paramref name="content"/> and stores the normalised rows. A seekable stream (an upload buffered to
-    /// disk, a file) is read in place, never copied into memory first.
+    /// disk, a file) is read in place; any other (a Blazor IBrowserFile stream) is spooled to a temporary file once,
+    /// never copied into memory.
     /// </summary>
     public async Task<DatasetImportOutcome> ImportAsync(Stream content, string fileName, DatasetImportRequest? request = null, CancellationToken cancellationToken = default)
     {
         request ??= new DatasetImportRequest();
         var name = PlainFileName(fileName);
-        var result = await Task.Run(() => DatasetImporter.Import(content, name, request.ToImportOptions(), cancellationToken), cancellationToken);
+        var result = await ReadAsync(content, name, request, cancellationToken);
         return Store(result, string.IsNullOrWhiteSpace(request.Name) ? Path.GetFileNameWithoutExtension(name) : request.Name.Trim(), name, sample: null);
     }
 
@@ -45,7 +46,7 @@ internal sealed class DatasetService(DatasetStore store, WorkbenchPaths paths, W
     {
         request ??= new DatasetImportRequest();
         var name = PlainFileName(fileName);
-        var result = await Task.Run(() => DatasetImporter.Import(content, name, request.ToImportOptions(), cancellationToken), cancellationToken);
+        var result = await ReadAsync(content, name, request, cancellationToken);
         var dataset = result.Dataset;
         return new DatasetInspection
         {
@@ -155,6 +156,20 @@ internal sealed class DatasetService(DatasetStore store, WorkbenchPaths paths, W
         _meta.Upsert(new BsonDocument { ["_id"] = SeededKey, ["at"] = DateTime.UtcNow, ["datasets"] = new BsonArray(added.Select(d => new BsonValue(d.Id))) });
         if (added.Count > 0) logger.LogInformation("First start: added the samples {Samples}.", string.Join(", ", added.Select(d => d.Sample)));
         return added;
+    }
+
+    /// <summary>The importer reads a file twice (sniff, parse): a stream that cannot seek (a browser upload) is spooled to disk first.</summary>
+    private static async Task<ImportResult> ReadAsync(Stream content, string fileName, DatasetImportRequest request, CancellationToken cancellationToken)
+    {
+        var (stream, owned) = await SeekableStream.EnsureAsync(content, cancellationToken);
+        try
+        {
+            return await Task.Run(() => DatasetImporter.Import(stream, fileName, request.ToImportOptions(), cancellationToken), cancellationToken);
+        }
+        finally
+        {
+            if (owned) await stream.DisposeAsync();
+        }
     }
 
     private DatasetImportOutcome Store(ImportResult result, string name, string fileName, string? sample)
