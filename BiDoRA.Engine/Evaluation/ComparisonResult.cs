@@ -58,10 +58,10 @@ public sealed record GroupSummary(
     int Runs,
     int Completed,
     IReadOnlyList<int> Seeds,
-    IReadOnlyDictionary<string, Summary> Metrics,
-    Summary TrainableParameters,
-    Summary PaperParameterCount,
-    Summary DurationSeconds);
+    IReadOnlyDictionary<string, SampleSummary> Metrics,
+    SampleSummary TrainableParameters,
+    SampleSummary PaperParameterCount,
+    SampleSummary DurationSeconds);
 
 /// <summary>B against A, paired by seed, one Wilcoxon signed-rank test per metric (the primary metric first).</summary>
 /// <param name="A">The baseline group.</param>

@@ -92,10 +92,10 @@ public static class RunComparison
             rows.Count,
             done.Count,
             done.Where(r => r.Seed is not null).Select(r => r.Seed!.Value).Distinct().Order().ToList(),
-            metrics.ToDictionary(m => m, m => Summary.Of(done.Select(r => r.Metrics.GetValueOrDefault(m, double.NaN)))),
-            Summary.Of(done.Where(r => r.TrainableParameters is not null).Select(r => (double)r.TrainableParameters!.Value)),
-            Summary.Of(done.Where(r => r.PaperParameterCount is not null).Select(r => (double)r.PaperParameterCount!.Value)),
-            Summary.Of(done.Where(r => r.DurationSeconds is not null).Select(r => r.DurationSeconds!.Value)));
+            metrics.ToDictionary(m => m, m => SampleSummary.Of(done.Select(r => r.Metrics.GetValueOrDefault(m, double.NaN)))),
+            SampleSummary.Of(done.Where(r => r.TrainableParameters is not null).Select(r => (double)r.TrainableParameters!.Value)),
+            SampleSummary.Of(done.Where(r => r.PaperParameterCount is not null).Select(r => (double)r.PaperParameterCount!.Value)),
+            SampleSummary.Of(done.Where(r => r.DurationSeconds is not null).Select(r => r.DurationSeconds!.Value)));
     }
 
     private static (string A, string B) DefaultPair(IReadOnlyList<string> groups, string? a, string? b)

@@ -9,6 +9,8 @@ internal static class WorkbenchApi
         api.MapHealthApi();
         api.MapModelsApi();
         api.MapRunsApi();
+        api.MapAnalysisApi();
+        api.MapSweepsApi();
         return app;
     }
 }

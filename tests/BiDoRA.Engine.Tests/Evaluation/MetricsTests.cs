@@ -101,16 +101,16 @@ public sealed class MetricsTests
     public void Summary_uses_the_sample_standard_deviation()
     {
         // Mean 5, squared deviations 9 + 1 + 1 + 9 = 20, sample variance 20/3.
-        var s = Summary.Of([2, 4, 6, 8, double.NaN]);
+        var s = SampleSummary.Of([2, 4, 6, 8, double.NaN]);
         Assert.Equal(4, s.Count);
         Assert.Equal(5, s.Mean);
         Assert.Equal(Math.Sqrt(20.0 / 3), s.StandardDeviation!.Value, 12);
         Assert.Equal(2, s.Min);
         Assert.Equal(8, s.Max);
-        Assert.Null(Summary.Of([3]).StandardDeviation);
-        Assert.Null(Summary.Of([]).Mean);
+        Assert.Null(SampleSummary.Of([3]).StandardDeviation);
+        Assert.Null(SampleSummary.Of([]).Mean);
         // Large, close values: the two-pass form keeps them.
-        Assert.Equal(1, Summary.Of([1e9 + 1, 1e9 + 2, 1e9 + 3]).StandardDeviation!.Value, 9);
+        Assert.Equal(1, SampleSummary.Of([1e9 + 1, 1e9 + 2, 1e9 + 3]).StandardDeviation!.Value, 9);
     }
 
     [Fact]

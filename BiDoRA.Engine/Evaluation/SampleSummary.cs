@@ -6,12 +6,12 @@ namespace BiDoRA.Engine.Evaluation;
 /// <param name="StandardDeviation">Sample standard deviation (n − 1); null for fewer than two values.</param>
 /// <param name="Min">Null when there are none.</param>
 /// <param name="Max">Null when there are none.</param>
-public sealed record Summary(int Count, double? Mean, double? StandardDeviation, double? Min, double? Max)
+public sealed record SampleSummary(int Count, double? Mean, double? StandardDeviation, double? Min, double? Max)
 {
-    public static Summary Empty { get; } = new(0, null, null, null, null);
+    public static SampleSummary Empty { get; } = new(0, null, null, null, null);
 
     /// <summary>Summarises the finite values; NaN and infinities (a metric that was undefined for a run) are left out.</summary>
-    public static Summary Of(IEnumerable<double> values)
+    public static SampleSummary Of(IEnumerable<double> values)
     {
         var finite = values.Where(double.IsFinite).ToList();
         if (finite.Count == 0) return Empty;
@@ -23,6 +23,6 @@ public sealed record Summary(int Count, double? Mean, double? StandardDeviation,
             var squares = finite.Sum(v => (v - mean) * (v - mean));
             sd = Math.Sqrt(squares / (finite.Count - 1));
         }
-        return new Summary(finite.Count, mean, sd, finite.Min(), finite.Max());
+        return new SampleSummary(finite.Count, mean, sd, finite.Min(), finite.Max());
     }
 }
