@@ -263,30 +263,48 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         private static IReadOnlyList<PredictionSample> Samples(IReadOnlyList<ExamplePrediction> predictions) =>
             predictions.Take(200).Select(p => new PredictionSample(p.Example.Sequence, p.Example.Label, p.Predicted, p.Probabilities)).ToList();
 
-        /// <summary>The adapted matrices' A, B and m (or full weights) at this step, for the ΔM–ΔD analysis; small by design.</summary>
+        /// <summary>
+        /// The adapted matrices' A, B and m (LoRA: A and B; full fine-tuning: the target matrices' weights) at this step,
+        /// for the ΔM–ΔD analysis (<see cref="WeightDecomposition"/>); small by design, W0 stays in the model folder.
+        /// </summary>
         private void SaveAnalysisSnapshot()
         {
-            var folder = Path.Combine(_plan.OutputDirectory, "analysis");
-            Directory.CreateDirectory(folder);
             var tensors = new Dictionary<string, Tensor>();
             if (session.Adapted.Count > 0)
             {
                 foreach (var (name, layer) in session.Adapted)
                 {
-                    tensors[name + ".lora_A.weight"] = layer.LoraA.detach().cpu();
-                    tensors[name + ".lora_B.weight"] = layer.LoraB.detach().cpu();
-                    if (layer is Adapters.DoraLinear d) tensors[name + ".lora_magnitude_vector"] = d.Magnitude.detach().cpu();
+                    tensors[name + WeightDecomposition.LoraASuffix] = layer.LoraA.detach().cpu();
+                    tensors[name + WeightDecomposition.LoraBSuffix] = layer.LoraB.detach().cpu();
+                    if (layer is Adapters.DoraLinear d) tensors[name + WeightDecomposition.MagnitudeSuffix] = d.Magnitude.detach().cpu();
                 }
             }
             else
             {
+                // Full fine-tuning: the same matrices the adapters would have wrapped.
+                var targets = session.Model.Backbone.named_modules()
+                    .Where(m => m.module is TorchSharp.Modules.Linear && Adapters.AdapterInjector.Matches(m.name, _plan.TargetModules))
+                    .Select(m => m.name + WeightDecomposition.WeightSuffix)
+                    .ToHashSet(StringComparer.Ordinal);
                 foreach (var (name, p) in session.Model.Backbone.named_parameters())
                 {
-                    if (name.EndsWith("attention.self.query.weight", StringComparison.Ordinal) || name.EndsWith("attention.self.value.weight", StringComparison.Ordinal))
-                        tensors[name] = p.detach().cpu();
+                    if (targets.Contains(name)) tensors[name] = p.detach().cpu();
                 }
             }
-            SafetensorsWriter.Write(Path.Combine(folder, $"step-{_globalStep:D6}.safetensors"), tensors);
+            var metadata = new Dictionary<string, string>
+            {
+                ["step"] = _globalStep.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["method"] = _plan.Method.ToString(),
+                ["scaling"] = RunFolder.Number(_plan.Alpha / _plan.Rank),
+            };
+            try
+            {
+                SafetensorsWriter.Write(WeightDecomposition.SnapshotPath(_plan.OutputDirectory, _globalStep), tensors, metadata);
+            }
+            finally
+            {
+                foreach (var t in tensors.Values) t.Dispose();
+            }
         }
 
         private string Save(TrainingPhase phase, int phaseStep, BatchStream lowerStream, BatchStream upperStream, int upperSteps, AdamW lower, AdamW upper)

@@ -9,8 +9,13 @@ internal static class WorkbenchApi
         api.MapHealthApi();
         api.MapModelsApi();
         api.MapRunsApi();
+<<<<<<< HEAD
         api.MapDatasetsApi();
         api.MapPredictionsApi();
+=======
+        api.MapAnalysisApi();
+        api.MapSweepsApi();
+>>>>>>> eval
         return app;
     }
 }
