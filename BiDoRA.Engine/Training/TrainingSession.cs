@@ -25,14 +25,14 @@ internal sealed class TrainingSession : IDisposable
     private readonly Dictionary<string, Tensor> _initial;
     private readonly Dictionary<string, Tensor> _initialMagnitudes;
 
-    private TrainingSession(RunPlan plan, TrainingData data, string modelFolder)
+    private TrainingSession(RunPlan plan, TrainingData data, string modelFolder, EsmModel? model = null)
     {
         Plan = plan;
         Data = data;
         ModelFolder = modelFolder;
         Device = DeviceSelector.Resolve(plan.Device);
         random.manual_seed(plan.Seed);
-        _esm = EsmModel.FromPretrained(modelFolder, Device).Model;
+        _esm = model ?? EsmModel.FromPretrained(modelFolder, Device).Model;
         Tokenizer = _esm.Tokenizer;
         var config = _esm.Config;
         var head = new TaskHead(config.HiddenSize, data.ClassCount, config.HiddenDropoutProb, plan.Pooling, Device, ScalarType.Float32);
@@ -96,6 +96,9 @@ internal sealed class TrainingSession : IDisposable
         var modelsDirectory = plan.ModelsDirectory ?? Path.Combine(Environment.CurrentDirectory, "models");
         return new TrainingSession(plan, data, ModelResolver.Resolve(plan.Model, modelsDirectory));
     }
+
+    /// <summary>A session over a model already in memory (the benchmark's randomly initialised catalog models); it takes ownership.</summary>
+    internal static TrainingSession Create(RunPlan plan, TrainingData data, EsmModel model) => new(plan, data, "(in memory)", model);
 
     /// <summary>The optimiser of a phase: one group over what that phase trains.</summary>
     public AdamW LowerOptimizer()
