@@ -86,6 +86,28 @@ public static class Benchmark
         return TimingSummary.Of(seconds);
     }
 
+    /// <summary>
+    /// Times two variants alternately (before, after, before, ...), so that a machine whose load changes while
+    /// measuring affects both alike; the medians of each.
+    /// </summary>
+    internal static (TimingSummary Before, TimingSummary After) Interleaved(Func<double> before, Func<double> after, int warmup, int repetitions, CancellationToken ct)
+    {
+        for (var i = 0; i < warmup; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            before();
+            after();
+        }
+        var (b, a) = (new List<double>(repetitions), new List<double>(repetitions));
+        for (var i = 0; i < repetitions; i++)
+        {
+            ct.ThrowIfCancellationRequested();
+            b.Add(before());
+            a.Add(after());
+        }
+        return (TimingSummary.Of(b), TimingSummary.Of(a));
+    }
+
     private static ModelBenchmark RunCase(BenchmarkCase benchCase, BenchmarkOptions options, Device device, MatmulPeak peak, IProgress<string>? progress, CancellationToken ct)
     {
         var config = ConfigOf(benchCase.Model);

@@ -15,10 +15,28 @@ internal static class BenchmarkAblations
         var results = new List<AblationResult>();
         var model = benchCase.Model;
 
+        var warmup = Math.Max(1, options.WarmupSteps);
+        using (enable_grad())
+        {
+            progress?.Report("Ablation: fused attention with autograd");
+            using var bench = new TrainingBench(config, BenchmarkMethod.Dora, batch, length, options, device);
+            var (before, after) = Benchmark.Interleaved(() =>
+            {
+                using var explicitAttention = AttentionKernel.TwiceDifferentiable();
+                return bench.Iterate();
+            }, bench.Iterate, warmup, options.Steps, ct);
+            results.Add(new AblationResult("scaled_dot_product_attention with autograd", $"DoRA training step {batch}x{length}", model,
+                before.Median, after.Median, "before: explicit softmax(QKᵀ)V, still used where a pass is differentiated twice (unrolled hypergradient)"));
+        }
+
         progress?.Report("Ablation: merged adapter weights");
-        results.Add(new AblationResult("merged adapter weights", $"inference batch {batch}x{length}, DoRA on query and value", model,
-            InferenceBench.Measure(config, batch, length, options, device, merged: false, ct).BatchSeconds.Median,
-            InferenceBench.Measure(config, batch, length, options, device, merged: true, ct).BatchSeconds.Median, null));
+        using (var unmerged = new InferenceBench.Run(config, batch, length, options, device, merged: false))
+        using (var merged = new InferenceBench.Run(config, batch, length, options, device, merged: true))
+        {
+            var (before, after) = Benchmark.Interleaved(unmerged.Forward, merged.Forward, 1, options.InferenceBatches, ct);
+            results.Add(new AblationResult("merged adapter weights", $"inference batch {batch}x{length}, DoRA on {string.Join(" and ", options.TargetModules)}", model,
+                before.Median, after.Median, null));
+        }
 
         progress?.Report("Ablation: length-bucketed batches");
         results.Add(Bucketing(model, config, batch, options, device, ct));
@@ -27,18 +45,24 @@ internal static class BenchmarkAblations
         if (threads > 1)
         {
             progress?.Report("Ablation: threads");
-            DeviceSelector.SetThreads(1);
-            double single;
+            using var run = new InferenceBench.Run(config, batch, length, options, device, merged: true);
             try
             {
-                single = InferenceBench.Measure(config, batch, length, options, device, merged: true, ct).BatchSeconds.Median;
+                var (before, after) = Benchmark.Interleaved(() =>
+                {
+                    DeviceSelector.SetThreads(1);
+                    return run.Forward();
+                }, () =>
+                {
+                    DeviceSelector.SetThreads(threads);
+                    return run.Forward();
+                }, 1, options.InferenceBatches, ct);
+                results.Add(new AblationResult($"{threads} intra-op threads instead of 1", $"inference batch {batch}x{length}", model, before.Median, after.Median, null));
             }
             finally
             {
                 DeviceSelector.SetThreads(threads);
             }
-            results.Add(new AblationResult($"{threads} intra-op threads instead of 1", $"inference batch {batch}x{length}", model, single,
-                InferenceBench.Measure(config, batch, length, options, device, merged: true, ct).BatchSeconds.Median, null));
         }
         return results;
     }

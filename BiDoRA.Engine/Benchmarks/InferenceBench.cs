@@ -14,13 +14,41 @@ internal static class InferenceBench
     /// <paramref name="merged"/>: adapters merged into plain weights (what the predictor does), else DoRA layers stay on the targets.</summary>
     public static InferenceBenchmark Measure(EsmConfig config, int batch, int length, BenchmarkOptions options, Device device, bool merged, CancellationToken ct)
     {
-        using var esm = EsmModel.Create(config, options.Seed, device);
-        using var model = Build(esm, options, device, merged);
-        var sequences = SyntheticData.FixedLength(batch, Math.Max(1, length - 2), options.Seed).Select(e => e.Sequence).ToList();
-        using var encoded = EsmTokenizer.Esm2.EncodeBatch(sequences, EsmTokenizer.MaxResidues, device);
-        var summary = Benchmark.Time(() => Forward(model, encoded), 1, options.InferenceBatches, ct);
-        var flops = new ModelFlops(config, batch, length, 2, [], options.Rank, dora: false).Forward;
-        return new InferenceBenchmark(summary, batch / summary.Median, (double)batch * length / summary.Median, flops, flops / summary.Median / 1e9);
+        using var run = new Run(config, batch, length, options, device, merged);
+        return run.Summarise(Benchmark.Time(run.Forward, 1, options.InferenceBatches, ct));
+    }
+
+    /// <summary>A model and one encoded batch, ready to time.</summary>
+    internal sealed class Run : IDisposable
+    {
+        private readonly EsmModel _esm;
+        private readonly SequenceModel _model;
+        private readonly EsmBatch _batch;
+        private readonly double _flops;
+        private readonly int _size;
+        private readonly int _length;
+
+        public Run(EsmConfig config, int batch, int length, BenchmarkOptions options, Device device, bool merged)
+        {
+            _esm = EsmModel.Create(config, options.Seed, device);
+            _model = Build(_esm, options, device, merged);
+            var sequences = SyntheticData.FixedLength(batch, Math.Max(1, length - 2), options.Seed).Select(e => e.Sequence).ToList();
+            _batch = EsmTokenizer.Esm2.EncodeBatch(sequences, EsmTokenizer.MaxResidues, device);
+            _flops = new ModelFlops(config, batch, length, 2, [], options.Rank, dora: false).Forward;
+            (_size, _length) = (batch, length);
+        }
+
+        public double Forward() => InferenceBench.Forward(_model, _batch);
+
+        public InferenceBenchmark Summarise(TimingSummary summary) =>
+            new(summary, _size / summary.Median, (double)_size * _length / summary.Median, _flops, _flops / summary.Median / 1e9);
+
+        public void Dispose()
+        {
+            _batch.Dispose();
+            _model.Dispose();
+            _esm.Dispose();
+        }
     }
 
     /// <summary>A sequence model on <paramref name="esm"/>'s backbone; with <paramref name="merged"/> false, DoRA layers stay in place.</summary>
