@@ -39,11 +39,11 @@ internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (batch, length) = (hidden.shape[0], hidden.shape[1]);
         Tensor context;
-        if (!is_grad_enabled() && !(training && _dropout > 0))
+        if (!(training && _dropout > 0) && (!is_grad_enabled() || AttentionKernel.FusedWithAutograd))
         {
-            // Without autograd, libtorch's fused kernel (which scales by d^-1/2 itself, after the rotary step; the
-            // same up to rounding, 1e-15 in float64) saves the T x T score matrices. With autograd it must not be
-            // used: its backward cannot be differentiated again, which the unrolled hypergradient needs.
+            // libtorch's fused kernel (which scales by d^-1/2 itself, after the rotary step; the same up to rounding,
+            // 1e-15 in float64) never forms the T x T score matrices. Its backward cannot be differentiated again,
+            // so passes that will be (AttentionKernel.TwiceDifferentiable) take the explicit form below.
             var (q, k) = rotary_embeddings.call(Heads(query.call(hidden), batch, length), Heads(key.call(hidden), batch, length));
             var v = Heads(value.call(hidden), batch, length);
             context = nn.functional.scaled_dot_product_attention(q, k, v, keyPadding.logical_not());

@@ -269,6 +269,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         /// </summary>
         private void SaveAnalysisSnapshot()
         {
+            using var scope = NewDisposeScope();
             var tensors = new Dictionary<string, Tensor>();
             if (session.Adapted.Count > 0)
             {
@@ -313,7 +314,10 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             foreach (var (name, value) in session.TrainableSnapshot()) tensors["param." + name] = value;
             foreach (var (name, value) in lower.ExportState()) tensors["opt.lower." + name] = value;
             if (session.IsBiLevel) foreach (var (name, value) in upper.ExportState()) tensors["opt.upper." + name] = value;
-            tensors["rng.torch"] = random.get_rng_state().to(ScalarType.Int64);   // safetensors has no U8 here
+            using (var rng = random.get_rng_state())
+            {
+                tensors["rng.torch"] = rng.to(ScalarType.Int64);   // safetensors has no U8 here
+            }
             var state = new CheckpointState
             {
                 Phase = phase, PhaseStep = phaseStep, GlobalStep = _globalStep, LowerStream = lowerStream.Position,
