@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -54,13 +55,13 @@ internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
             var k = Heads(key.call(hidden), batch, length);
             var v = Heads(value.call(hidden), batch, length);
             (q, k) = rotary_embeddings.call(q, k);
-            var scores = q.matmul(k.transpose(-1, -2)).masked_fill(keyPadding, double.NegativeInfinity);
+            var scores = TensorProducts.BatchedMatMul(q, k.transpose(-1, -2)).masked_fill(keyPadding, double.NegativeInfinity);
             var probabilities = nn.functional.softmax(scores, -1);
             if (training && _dropout > 0)
             {
                 probabilities = nn.functional.dropout(probabilities, _dropout, training: true);
             }
-            context = probabilities.matmul(v);
+            context = TensorProducts.BatchedMatMul(probabilities, v);
         }
         return context.transpose(1, 2).reshape(batch, length, _heads * _headSize).MoveToOuterDisposeScope();
     }

@@ -316,8 +316,7 @@ internal sealed class TrainingSession : IDisposable
     private static double Finite(double value, string what) =>
         double.IsFinite(value)
             ? value
-            : throw new TrainingDivergedException(
-                $"The {what} became {value}. Training stopped; the last good checkpoint is kept. Try a lower learning rate or a smaller batch.");
+            : throw new TrainingDivergedException($"The {what} became {value}");
 
     public void Dispose()
     {
