@@ -9,13 +9,10 @@ internal static class WorkbenchApi
         api.MapHealthApi();
         api.MapModelsApi();
         api.MapRunsApi();
-<<<<<<< HEAD
         api.MapDatasetsApi();
         api.MapPredictionsApi();
-=======
         api.MapAnalysisApi();
         api.MapSweepsApi();
->>>>>>> eval
         return app;
     }
 }
