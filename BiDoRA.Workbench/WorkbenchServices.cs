@@ -58,6 +58,7 @@ internal static class WorkbenchServices
         services.AddSingleton<HubRunStreams>();
         services.AddSingleton<IRunExecutor, EngineRunExecutor>();
         services.AddSingleton<RunFactory>();
+        services.AddSingleton<RunEstimates>();
         services.AddSingleton<RunArtifacts>();
         services.AddEvaluationServices();
         services.AddHostedService<RunRecovery>();
