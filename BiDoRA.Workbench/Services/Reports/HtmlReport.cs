@@ -125,19 +125,33 @@ internal static class HtmlReport
             .Append(E(comparison.Split)).Append(" split · report generated ").Append(E(data.Generated.ToString("u", CultureInfo.InvariantCulture))).Append("</p>");
         foreach (var warning in comparison.Warnings) html.Append("<p class=\"warn\">").Append(E(warning)).Append("</p>");
 
-        html.Append("<h2>Methods (mean ± sample sd over seeds)</h2><table><tr><th>group</th><th>runs</th><th>#Params (paper)</th><th>trainable</th>");
-        foreach (var metric in comparison.Metrics) html.Append("<th>").Append(E(metric)).Append(MetricCatalog.HigherIsBetter(metric) ? " ↑" : " ↓").Append("</th>");
-        html.Append("<th>training time</th><th>k (ΔM on ΔD)</th></tr>");
-        foreach (var group in comparison.Groups)
+        // Groups as columns: a sweep has a few methods but many metrics.
+        var groups = comparison.Groups;
+        html.Append("<h2>Methods (mean ± sample sd over seeds)</h2><table><tr><th></th>");
+        foreach (var group in groups) html.Append("<th>").Append(E(group.Group)).Append("</th>");
+        html.Append("</tr><tr><th>runs completed</th>");
+        foreach (var group in groups) html.Append("<td class=\"num\">").Append(group.Completed).Append(" / ").Append(group.Runs).Append("</td>");
+        html.Append("</tr><tr><th>#Params (paper: adapters + magnitudes)</th>");
+        foreach (var group in groups) html.Append("<td class=\"num\">").Append(MeanCount(group.PaperParameterCount)).Append("</td>");
+        html.Append("</tr><tr><th>trainable (with the head)</th>");
+        foreach (var group in groups) html.Append("<td class=\"num\">").Append(MeanCount(group.TrainableParameters)).Append("</td>");
+        foreach (var metric in comparison.Metrics)
+        {
+            html.Append("</tr><tr><th>").Append(E(metric)).Append(MetricCatalog.HigherIsBetter(metric) ? " ↑" : " ↓").Append("</th>");
+            foreach (var group in groups) html.Append("<td class=\"num\">").Append(MeanSd(group.Metrics.GetValueOrDefault(metric) ?? SampleSummary.Empty)).Append("</td>");
+        }
+        html.Append("</tr><tr><th>training time</th>");
+        foreach (var group in groups)
+        {
+            html.Append("<td class=\"num\">").Append(group.DurationSeconds.Mean is { } mean ? Duration(mean) + (group.DurationSeconds.StandardDeviation is { } sd ? " ± " + Duration(sd) : "") : "—").Append("</td>");
+        }
+        html.Append("</tr><tr><th>k (slope of ΔM on ΔD)</th>");
+        foreach (var group in groups)
         {
             var slopes = SampleSummary.Of(comparison.Runs.Where(r => r.Group == group.Group && data.Slopes.ContainsKey(r.Id)).Select(r => data.Slopes[r.Id].Slope));
-            html.Append("<tr><td><b>").Append(E(group.Group)).Append("</b></td><td class=\"num\">").Append(group.Completed).Append(" / ").Append(group.Runs).Append("</td>")
-                .Append("<td class=\"num\">").Append(MeanCount(group.PaperParameterCount)).Append("</td><td class=\"num\">").Append(MeanCount(group.TrainableParameters)).Append("</td>");
-            foreach (var metric in comparison.Metrics) html.Append("<td class=\"num\">").Append(MeanSd(group.Metrics.GetValueOrDefault(metric) ?? SampleSummary.Empty)).Append("</td>");
-            html.Append("<td class=\"num\">").Append(group.DurationSeconds.Mean is { } mean ? Duration(mean) + (group.DurationSeconds.StandardDeviation is { } sd ? " ± " + Duration(sd) : "") : "—").Append("</td>")
-                .Append("<td class=\"num\">").Append(MeanSd(slopes)).Append("</td></tr>");
+            html.Append("<td class=\"num\">").Append(MeanSd(slopes)).Append("</td>");
         }
-        html.Append("</table>");
+        html.Append("</tr></table>");
 
         html.Append("<div class=\"charts\">");
         var categories = comparison.Groups.Select((g, i) => new SvgChart.Category(
