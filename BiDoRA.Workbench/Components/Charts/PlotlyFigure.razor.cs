@@ -16,6 +16,7 @@ public sealed partial class PlotlyFigure : ComponentBase, IAsyncDisposable
     private bool _drawnDark;
     private string? _error;
     private bool _disposed;
+    private bool _drawn;
 
     [Inject]
     private IJSRuntime JS { get; set; } = default!;
@@ -55,6 +56,11 @@ public sealed partial class PlotlyFigure : ComponentBase, IAsyncDisposable
             _module ??= await JS.InvokeAsync<IJSObjectReference>("import", PlotlyAssets.Module);
             (_drawnRevision, _drawnDark) = (Revision, DarkMode);
             await _module.InvokeVoidAsync("render", _element, PlotlyAssets.Script, Data, Layout, DarkMode);
+            if (!_drawn)
+            {
+                _drawn = true;
+                StateHasChanged();
+            }
         }
         catch (Exception ex) when (ex is JSDisconnectedException or OperationCanceledException)
         {
