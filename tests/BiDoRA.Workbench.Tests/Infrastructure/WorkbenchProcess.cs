@@ -63,9 +63,9 @@ internal sealed partial class WorkbenchProcess : IAsyncDisposable
             serve = serve[1..];
         }
         foreach (var argument in serve) info.ArgumentList.Add(argument);
+        // Default logging: the "Now listening on" line is an Information message of Microsoft.Hosting.Lifetime, a
+        // category an environment variable cannot name (sh drops variables with dots in their names).
         info.Environment["ASPNETCORE_ENVIRONMENT"] = "Production";
-        info.Environment["Logging__LogLevel__Default"] = "Warning";
-        info.Environment["Logging__LogLevel__Microsoft.Hosting.Lifetime"] = "Information";
         foreach (var (name, value) in environment ?? new Dictionary<string, string>()) info.Environment[name] = value;
 
         var process = new Process { StartInfo = info, EnableRaisingEvents = true };
