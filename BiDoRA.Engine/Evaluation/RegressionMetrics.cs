@@ -10,7 +10,7 @@ public sealed record RegressionMetrics(double Mse, double Rmse, double Mae, doub
 
     public static RegressionMetrics Compute(IReadOnlyList<double> truth, IReadOnlyList<double> predicted)
     {
-        if (truth.Count != predicted.Count) throw new ArgumentException("truth and predictions differ in length");
+        if (truth.Count != predicted.Count) throw new ArgumentException($"truth has {truth.Count} values but there are {predicted.Count} predictions.", nameof(predicted));
         var n = truth.Count;
         if (n == 0) return new RegressionMetrics(double.NaN, double.NaN, double.NaN, double.NaN, double.NaN, double.NaN);
         double se = 0, ae = 0;
@@ -29,6 +29,8 @@ public sealed record RegressionMetrics(double Mse, double Rmse, double Mae, doub
     /// <summary>NaN when either side is constant.</summary>
     public static double Correlation(IReadOnlyList<double> x, IReadOnlyList<double> y)
     {
+        if (x.Count != y.Count) throw new ArgumentException($"x has {x.Count} values, y has {y.Count}.", nameof(y));
+        if (x.Count == 0) return double.NaN;
         double mx = x.Average(), my = y.Average(), sxy = 0, sxx = 0, syy = 0;
         for (var i = 0; i < x.Count; i++)
         {
