@@ -165,7 +165,7 @@ public sealed class CrashRecoveryTests
                 if (File.Exists(Path.Combine(data, name))) File.Copy(Path.Combine(data, name), Path.Combine(copy, name));
             }
             using var db = new LiteDatabase(new ConnectionString { Filename = Path.Combine(copy, "workbench.db") });
-            Assert.Equal(["datasets", "events", "runs"], db.GetCollectionNames().Order().ToArray());
+            Assert.Equal(["datasets", "events", "meta", "runs"], db.GetCollectionNames().Order().ToArray());
             foreach (var doc in db.GetCollection("runs").FindAll())
             {
                 Assert.NotNull(JsonSerializer.Deserialize<RunRecord>(doc["json"].AsString, WorkbenchJson.Options));
