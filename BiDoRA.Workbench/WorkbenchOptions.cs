@@ -25,6 +25,15 @@ public sealed class WorkbenchOptions
     /// <summary>Sample datasets offered with one click; defaults to the copy next to the executable.</summary>
     public string? SamplesDirectory { get; set; }
 
+    /// <summary>Add the sample datasets on the first start of a new database.</summary>
+    public bool SeedSamples { get; set; } = true;
+
+    /// <summary>Most sequences one prediction request (pasted or uploaded) may hold.</summary>
+    public int MaxPredictSequences { get; set; } = 10_000;
+
+    /// <summary>Trained runs kept loaded for prediction; the least recently used is unloaded beyond this.</summary>
+    public int PredictorCacheSize { get; set; } = 2;
+
     /// <summary>How often buffered training events are written to the database at the latest.</summary>
     public TimeSpan EventFlushInterval { get; set; } = TimeSpan.FromMilliseconds(250);
 

@@ -1,9 +1,11 @@
 using BiDoRA.Workbench.Api;
 using BiDoRA.Workbench.Security;
 using BiDoRA.Workbench.Services;
+using BiDoRA.Workbench.Services.Datasets;
 using BiDoRA.Workbench.Services.Evaluation;
 using BiDoRA.Workbench.Services.Events;
 using BiDoRA.Workbench.Services.Models;
+using BiDoRA.Workbench.Services.Predictions;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
 using Microsoft.AspNetCore.Authentication;
@@ -43,7 +45,11 @@ internal static class WorkbenchServices
         services.AddSingleton<DatasetStore>();
         services.AddSingleton<RunStore>();
         services.AddSingleton<RunEventStore>();
+        services.AddSingleton<ModelDownloads>();
         services.AddSingleton<ModelLibrary>();
+        services.AddSingleton<DatasetService>();
+        services.AddHostedService<SampleSeeder>();
+        services.AddSingleton<PredictionService>();
 
         // Events and the queue; recovery is registered first so it runs before the queue looks for work.
         services.AddSingleton<RunEventWriter>();
@@ -52,6 +58,7 @@ internal static class WorkbenchServices
         services.AddSingleton<HubRunStreams>();
         services.AddSingleton<IRunExecutor, EngineRunExecutor>();
         services.AddSingleton<RunFactory>();
+        services.AddSingleton<RunEstimates>();
         services.AddSingleton<RunArtifacts>();
         services.AddEvaluationServices();
         services.AddHostedService<RunRecovery>();

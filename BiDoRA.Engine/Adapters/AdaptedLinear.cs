@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -64,7 +65,7 @@ public abstract class AdaptedLinear : nn.Module<Tensor, Tensor>
     public IEnumerable<Parameter> DirectionParameters => [LoraA, LoraB];
 
     /// <summary>V = W0 + s·B·A, in the graph of A and B.</summary>
-    public Tensor Direction() => BaseWeight + LoraB.matmul(LoraA) * Scaling;
+    public Tensor Direction() => BaseWeight + TensorProducts.MatMul(LoraB, LoraA) * Scaling;
 
     /// <summary>The weight this layer applies: what <see cref="Merge"/> bakes into a plain Linear.</summary>
     public abstract Tensor EffectiveWeight();

@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace BiDoRA.Engine.Adapters;
@@ -26,7 +27,7 @@ public static class OrthogonalityRegularizer
     public static Tensor Of(Tensor normalizedDirection)
     {
         using var scope = NewDisposeScope();
-        var gram = normalizedDirection.matmul(normalizedDirection.t());
+        var gram = TensorProducts.MatMul(normalizedDirection, normalizedDirection.t());
         var identity = eye(gram.shape[0], dtype: gram.dtype, device: gram.device);
         return linalg.matrix_norm(gram - identity).MoveToOuterDisposeScope();
     }

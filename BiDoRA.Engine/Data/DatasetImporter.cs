@@ -23,8 +23,9 @@ public static class DatasetImporter
     {
         options ??= new ImportOptions();
         var log = new IssueLog(options.MaxReportedIssues);
-        var read = Read(content, fileName, options, null, log, ct);
-        return read is null ? Refused(fileName, "unknown", log) : Build(fileName, [read], options, log);
+        var table = new TableShape();
+        var read = Read(content, fileName, options, null, log, ct, table);
+        return read is null ? Refused(fileName, table.Format, log, columns: table.Columns) : Build(fileName, [read], options, log);
     }
 
     /// <summary>A dataset given as two files, the first for training and the second for testing (as the samples ship).</summary>
@@ -47,11 +48,34 @@ public static class DatasetImporter
     }
 
     /// <summary>A row as read, before labels are interpreted.</summary>
-    private sealed record Candidate(string File, int Row, string Id, string Sequence, string? RawLabel, DatasetSplit? Split);
+    /// <summary>
+    /// One data row on its way to a record. The checks fill in the normalised sequence and value in place rather than
+    /// in side tables, so a million-row file costs one object per row.
+    /// </summary>
+    private sealed class Candidate(string file, int row, string? id, string sequence, string? rawLabel, DatasetSplit? split)
+    {
+        public string File { get; } = file;
+        public int Row { get; } = row;
+        public string Id => id ?? $"row-{Row}";
+        public string Sequence { get; } = sequence;
+        public string? RawLabel { get; } = rawLabel;
+        public DatasetSplit? Split { get; } = split;
+        public string? Normalised { get; set; }
+        public double? Value { get; set; }
+        public bool Invalid { get; set; }
+        public bool Duplicate { get; set; }
+    }
 
     private sealed record FileRead(string File, string Format, IReadOnlyList<string> Columns, DetectedColumns Detected, List<Candidate> Rows);
 
-    private static FileRead? Read(Stream content, string fileName, ImportOptions options, DatasetSplit? forcedSplit, IssueLog log, CancellationToken ct)
+    /// <summary>Format and header of a file, kept when the file is refused so a user can still choose its columns.</summary>
+    private sealed class TableShape
+    {
+        public string Format { get; set; } = "unknown";
+        public IReadOnlyList<string> Columns { get; set; } = [];
+    }
+
+    private static FileRead? Read(Stream content, string fileName, ImportOptions options, DatasetSplit? forcedSplit, IssueLog log, CancellationToken ct, TableShape? shape = null)
     {
         var stream = content.CanSeek ? content : Buffer(content);
         var sampleBytes = new byte[TextSniffer.SampleBytes];
@@ -94,6 +118,7 @@ public static class DatasetImporter
             return null;
         }
 
+        if (shape is not null) (shape.Format, shape.Columns) = (table.Format, table.Columns);
         if (table.Columns.Count == 0)
         {
             log.Error(new DataIssue(fileName, 1, "header", "No header row: the first line must name the columns (for example sequence,label)."));
@@ -124,7 +149,7 @@ public static class DatasetImporter
                 }
             }
             var rawId = Field(id)?.Trim();
-            candidates.Add(new Candidate(fileName, row.Row, string.IsNullOrEmpty(rawId) ? $"row-{row.Row}" : rawId,
+            candidates.Add(new Candidate(fileName, row.Row, string.IsNullOrEmpty(rawId) ? null : rawId,
                 Field(sequence) ?? "", Field(label)?.Trim(), rowSplit));
         }
         if (candidates.Count == 0)
@@ -173,17 +198,15 @@ public static class DatasetImporter
         var first = files[0];
         var rows = files.SelectMany(f => f.Rows).ToList();
         var hasLabels = first.Detected.Label is not null;
-        var invalid = new HashSet<Candidate>(ReferenceEqualityComparer.Instance);
         void RowError(Candidate c, string field, string message, int? position = null)
         {
             var issue = new DataIssue(c.File, c.Row, field, message, position);
             if (options.DropInvalidRows) log.Warning(issue with { Message = message + " (row dropped)" });
             else log.Error(issue);
-            invalid.Add(c);
+            c.Invalid = true;
         }
 
         // Sequences.
-        var sequences = new Dictionary<Candidate, string>(ReferenceEqualityComparer.Instance);
         var sequenceField = first.Detected.Sequence;
         foreach (var c in rows)
         {
@@ -209,7 +232,7 @@ public static class DatasetImporter
                 log.Warning(new DataIssue(c.File, c.Row, sequenceField, $"{s.Length} residues: truncated to the first {options.MaxResidues}."));
                 s = s[..options.MaxResidues];
             }
-            sequences[c] = s;
+            c.Normalised = s;
         }
 
         // Labels and task.
@@ -218,43 +241,41 @@ public static class DatasetImporter
         {
             foreach (var c in rows.Where(c => string.IsNullOrEmpty(c.RawLabel))) RowError(c, labelField, "The label is missing.");
         }
-        var labelled = rows.Where(c => !invalid.Contains(c) && !string.IsNullOrEmpty(c.RawLabel)).ToList();
+        var labelled = rows.Where(c => !c.Invalid && !string.IsNullOrEmpty(c.RawLabel)).ToList();
         var (task, classNames, taskError) = TaskInference.Infer(labelled.Select(c => c.RawLabel!).ToList(), options.Task);
         if (taskError is not null) log.Error(new DataIssue(name, 0, labelField, taskError));
-        var values = new Dictionary<Candidate, double>(ReferenceEqualityComparer.Instance);
         if (hasLabels && taskError is null)
         {
             foreach (var c in labelled)
             {
                 if (task == TaskKind.Regression)
                 {
-                    if (double.TryParse(c.RawLabel, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) values[c] = v;
+                    if (double.TryParse(c.RawLabel, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) && double.IsFinite(v)) c.Value = v;
                     else RowError(c, labelField, $"'{c.RawLabel}' is not a number; a regression label must be numeric.");
                 }
                 else
                 {
-                    values[c] = TaskInference.ClassIndex(classNames!, c.RawLabel!);
+                    c.Value = TaskInference.ClassIndex(classNames!, c.RawLabel!);
                 }
             }
         }
 
         // Duplicates: same label reported (later copies dropped), conflicting labels are errors.
         var seen = new Dictionary<(string, DatasetSplit?), Candidate>();
-        var duplicates = new HashSet<Candidate>(ReferenceEqualityComparer.Instance);
-        foreach (var c in rows.Where(c => !invalid.Contains(c) && sequences.ContainsKey(c)))
+        foreach (var c in rows.Where(c => !c.Invalid && c.Normalised is not null))
         {
-            var key = (sequences[c], c.Split);
+            var key = (c.Normalised!, c.Split);
             if (!seen.TryGetValue(key, out var earlier))
             {
                 seen[key] = c;
                 continue;
             }
             var same = !hasLabels || string.Equals(earlier.RawLabel, c.RawLabel, StringComparison.Ordinal) ||
-                       (values.TryGetValue(earlier, out var x) && values.TryGetValue(c, out var y) && x == y);
+                       (earlier.Value is { } x && c.Value is { } y && x == y);
             if (same)
             {
                 log.Warning(new DataIssue(c.File, c.Row, sequenceField, $"Duplicate of the sequence in row {earlier.Row}; this copy is skipped."));
-                duplicates.Add(c);
+                c.Duplicate = true;
             }
             else
             {
@@ -263,11 +284,11 @@ public static class DatasetImporter
         }
 
         var blocking = log.ErrorCount > 0;
-        var kept = rows.Where(c => !invalid.Contains(c) && !duplicates.Contains(c) && sequences.ContainsKey(c) && (!hasLabels || values.ContainsKey(c))).ToList();
+        var kept = rows.Where(c => !c.Invalid && !c.Duplicate && c.Normalised is not null && (!hasLabels || c.Value is not null)).ToList();
         if (!blocking && kept.Count == 0) log.Error(new DataIssue(name, 0, "file", "No usable rows remain."));
         if (log.ErrorCount > 0) return Refused(name, first.Format, log, first, task, classNames);
 
-        var records = kept.Select(c => new SequenceRecord(c.Id, sequences[c], hasLabels ? values[c] : double.NaN, c.RawLabel ?? "", c.Split ?? DatasetSplit.Train)).ToList();
+        var records = kept.Select(c => new SequenceRecord(c.Id, c.Normalised!, hasLabels ? c.Value!.Value : double.NaN, c.RawLabel ?? "", c.Split ?? DatasetSplit.Train)).ToList();
         if (kept.All(c => c.Split is null) && options.TestFraction > 0 && hasLabels)
         {
             var (train, test) = DatasetSplitter.Split(records, options.TestFraction, options.Seed, stratify: task != TaskKind.Regression);
@@ -287,9 +308,9 @@ public static class DatasetImporter
         };
     }
 
-    private static ImportResult Refused(string name, string format, IssueLog log, FileRead? read = null, TaskKind task = TaskKind.Binary, IReadOnlyList<string>? classNames = null) => new()
+    private static ImportResult Refused(string name, string format, IssueLog log, FileRead? read = null, TaskKind task = TaskKind.Binary, IReadOnlyList<string>? classNames = null, IReadOnlyList<string>? columns = null) => new()
     {
-        FileName = name, Format = read?.Format ?? format, Columns = read?.Columns ?? [], Detected = read?.Detected, Task = task, ClassNames = classNames,
+        FileName = name, Format = read?.Format ?? format, Columns = read?.Columns ?? columns ?? [], Detected = read?.Detected, Task = task, ClassNames = classNames,
         Errors = log.Errors, ErrorsNotShown = log.ErrorsNotShown, Warnings = log.Warnings, WarningsNotShown = log.WarningsNotShown,
     };
 

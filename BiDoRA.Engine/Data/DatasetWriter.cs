@@ -5,18 +5,26 @@ namespace BiDoRA.Engine.Data;
 /// <summary>Writes a dataset as normalised CSV (id,sequence,label,split) that imports back to the same dataset.</summary>
 public static class DatasetWriter
 {
+    public const string Header = "id,sequence,label,split";
+
     public static void WriteCsv(SequenceDataset dataset, string path)
     {
         var temporary = path + ".partial";
         using (var writer = new StreamWriter(temporary, false, new UTF8Encoding(false)))
         {
-            writer.Write("id,sequence,label,split\n");
-            foreach (var r in dataset.Records)
-            {
-                writer.Write($"{Quote(r.Id)},{r.Sequence},{Quote(r.RawLabel)},{(r.Split == DatasetSplit.Train ? "train" : "test")}\n");
-            }
+            WriteCsv(dataset, writer);
         }
         File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Writes to an open writer (the caller decides where the bytes go and when they become visible).</summary>
+    public static void WriteCsv(SequenceDataset dataset, TextWriter writer)
+    {
+        writer.Write(Header + "\n");
+        foreach (var r in dataset.Records)
+        {
+            writer.Write($"{Quote(r.Id)},{r.Sequence},{Quote(r.RawLabel)},{(r.Split == DatasetSplit.Train ? "train" : "test")}\n");
+        }
     }
 
     private static string Quote(string s) =>

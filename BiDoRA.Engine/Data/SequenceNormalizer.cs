@@ -20,7 +20,8 @@ public static class SequenceNormalizer
             if (!char.IsWhiteSpace(c)) buffer[n++] = char.ToUpperInvariant(c);
         }
         if (n > 0 && buffer[n - 1] == '*') n--;
-        return new string(buffer[..n]);
+        // Most rows are already clean: keep the one string instead of a copy per row of a large file.
+        return n == raw.Length && buffer[..n].SequenceEqual(raw) ? raw : new string(buffer[..n]);
     }
 
     /// <summary>The first character that is not a residue letter, with its 1-based position, and how many there are.</summary>

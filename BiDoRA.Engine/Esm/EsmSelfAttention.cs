@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -39,11 +40,11 @@ internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
         using var scope = NewDisposeScope();
         var (batch, length) = (hidden.shape[0], hidden.shape[1]);
         Tensor context;
-        if (!is_grad_enabled() && !(training && _dropout > 0))
+        if (!(training && _dropout > 0) && (!is_grad_enabled() || AttentionKernel.FusedWithAutograd))
         {
-            // Without autograd, libtorch's fused kernel (which scales by d^-1/2 itself, after the rotary step; the
-            // same up to rounding, 1e-15 in float64) saves the T x T score matrices. With autograd it must not be
-            // used: its backward cannot be differentiated again, which the unrolled hypergradient needs.
+            // libtorch's fused kernel (which scales by d^-1/2 itself, after the rotary step; the same up to rounding,
+            // 1e-15 in float64) never forms the T x T score matrices. Its backward cannot be differentiated again,
+            // so passes that will be (AttentionKernel.TwiceDifferentiable) take the explicit form below.
             var (q, k) = rotary_embeddings.call(Heads(query.call(hidden), batch, length), Heads(key.call(hidden), batch, length));
             var v = Heads(value.call(hidden), batch, length);
             context = nn.functional.scaled_dot_product_attention(q, k, v, keyPadding.logical_not());
@@ -54,13 +55,13 @@ internal sealed class EsmSelfAttention : nn.Module<Tensor, Tensor, Tensor>
             var k = Heads(key.call(hidden), batch, length);
             var v = Heads(value.call(hidden), batch, length);
             (q, k) = rotary_embeddings.call(q, k);
-            var scores = q.matmul(k.transpose(-1, -2)).masked_fill(keyPadding, double.NegativeInfinity);
+            var scores = TensorProducts.BatchedMatMul(q, k.transpose(-1, -2)).masked_fill(keyPadding, double.NegativeInfinity);
             var probabilities = nn.functional.softmax(scores, -1);
             if (training && _dropout > 0)
             {
                 probabilities = nn.functional.dropout(probabilities, _dropout, training: true);
             }
-            context = probabilities.matmul(v);
+            context = TensorProducts.BatchedMatMul(probabilities, v);
         }
         return context.transpose(1, 2).reshape(batch, length, _heads * _headSize).MoveToOuterDisposeScope();
     }

@@ -55,10 +55,23 @@ public static class DeviceSelector
         }
     }
 
+    private static int? _threads;
+
+    /// <summary>libtorch's intra-op threads from now on (every later <see cref="Resolve"/> keeps them); null: all logical cores.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public static void SetThreads(int? threads)
+    {
+        if (threads is <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be positive.");
+        TorchRuntime.EnsureInitialised();
+        _threads = threads;
+        torch.set_num_threads(threads ?? Environment.ProcessorCount);
+    }
+
     private static torch.Device UseAllCores(torch.Device device)
     {
-        // libtorch defaults to the physical core count it detects, which containers often misreport.
-        torch.set_num_threads(Environment.ProcessorCount);
+        // libtorch defaults to the physical core count it detects, which containers often misreport;
+        // Environment.ProcessorCount honours the container's CPU limit.
+        torch.set_num_threads(_threads ?? Environment.ProcessorCount);
         return device;
     }
 }

@@ -52,11 +52,36 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         catch (Exception e)
         {
             _logger.LogError(e, "Run in {Directory} failed at step {Step}", plan.OutputDirectory, step);
-            var message = e is TrainingDivergedException or ArgumentException or InvalidDataException or DatasetImportException
-                ? e.Message
-                : $"{e.GetType().Name}: {e.Message}";
+            var message = e switch
+            {
+                TrainingDivergedException => Diverged(e, plan, step),
+                _ when OutOfMemory.Is(e) => OutOfMemory.Describe(e, plan, DeviceName(plan)),
+                ArgumentException or InvalidDataException or DatasetImportException => e.Message,
+                _ => $"{e.GetType().Name}: {e.Message}",
+            };
             emit(new RunFailed(message, step));
             return new TrainingResult(RunOutcome.Failed, plan.OutputDirectory, new Dictionary<string, double>(), step, message);
+        }
+    }
+
+    /// <summary>What diverged and where, which checkpoint survives, and what to change.</summary>
+    private static string Diverged(Exception e, RunPlan plan, int completedSteps)
+    {
+        var kept = new CheckpointStore(plan.OutputDirectory).LatestStep();
+        return $"{e.Message.TrimEnd('.')} at step {completedSteps + 1}. Training stopped; "
+            + (kept is { } k ? $"the last good checkpoint (step {k}) is kept. " : "no checkpoint had been saved yet. ")
+            + "Start a new run with a lower learning rate (or a lower max gradient norm).";
+    }
+
+    private static string DeviceName(RunPlan plan)
+    {
+        try
+        {
+            return DeviceSelector.Resolve(plan.Device).ToString();
+        }
+        catch (Exception)
+        {
+            return plan.Device;
         }
     }
 
@@ -269,6 +294,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         /// </summary>
         private void SaveAnalysisSnapshot()
         {
+            using var scope = NewDisposeScope();
             var tensors = new Dictionary<string, Tensor>();
             if (session.Adapted.Count > 0)
             {
@@ -311,9 +337,19 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         {
             var tensors = new Dictionary<string, Tensor>();
             foreach (var (name, value) in session.TrainableSnapshot()) tensors["param." + name] = value;
+            // A checkpoint must be one to go back to: weights that went NaN or infinite (an infinite gradient can do
+            // that behind a finite loss) stop the run here instead of replacing the last good checkpoint.
+            if (FirstNonFinite(tensors) is { } broken)
+            {
+                foreach (var t in tensors.Values) t.Dispose();
+                throw new TrainingDivergedException($"The parameter {broken["param.".Length..]} became NaN or infinite");
+            }
             foreach (var (name, value) in lower.ExportState()) tensors["opt.lower." + name] = value;
             if (session.IsBiLevel) foreach (var (name, value) in upper.ExportState()) tensors["opt.upper." + name] = value;
-            tensors["rng.torch"] = random.get_rng_state().to(ScalarType.Int64);   // safetensors has no U8 here
+            using (var rng = random.get_rng_state())
+            {
+                tensors["rng.torch"] = rng.to(ScalarType.Int64);   // safetensors has no U8 here
+            }
             var state = new CheckpointState
             {
                 Phase = phase, PhaseStep = phaseStep, GlobalStep = _globalStep, LowerStream = lowerStream.Position,
@@ -325,6 +361,17 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             foreach (var t in tensors.Values) t.Dispose();
             emit(new CheckpointSaved(_globalStep, path));
             return path;
+        }
+
+        private static string? FirstNonFinite(Dictionary<string, Tensor> tensors)
+        {
+            foreach (var (name, value) in tensors)
+            {
+                using var finite = isfinite(value);
+                using var all = finite.all();
+                if (!all.item<bool>()) return name;
+            }
+            return null;
         }
 
         private TrainingResult Cancel(TrainingPhase phase, int phaseStep, BatchStream lowerStream, BatchStream upperStream, int upperSteps, AdamW lower, AdamW upper)

@@ -38,6 +38,9 @@ internal static class RunsApi
         runs.MapGet("/{id}/artifacts/{name}", GetArtifact)
             .WithName("GetRunArtifact")
             .WithSummary("Download one file of the run's folder, or run.zip for all of it");
+        runs.MapGet("/{id}/adapter", GetAdapter)
+            .WithName("GetRunAdapter")
+            .WithSummary("The trained adapter (PEFT layout), head and run.json as one zip");
         return api;
     }
 
@@ -117,6 +120,14 @@ internal static class RunsApi
             return TypedResults.File(services.Artifacts.Zip(id), "application/zip", fileDownloadName: $"run-{id}.zip");
         }
         return ApiProblems.NotFound("name", $"Run '{id}' has no file named '{name}'.");
+    }
+
+    public static Results<FileStreamHttpResult, ProblemHttpResult> GetAdapter(string id, [AsParameters] RunServices services)
+    {
+        if (services.Runs.Get(id) is not { } run) return RunNotFound(id);
+        return services.Artifacts.AdapterZip(id) is { } zip
+            ? TypedResults.File(zip, "application/zip", fileDownloadName: $"adapter-{id}.zip")
+            : ApiProblems.Conflict("id", $"Run '{run.Name}' is {run.Status.ToString().ToLowerInvariant()} and has no trained weights yet.");
     }
 
     private static ProblemHttpResult RunNotFound(string id) => ApiProblems.NotFound("id", $"No run has the id '{id}'.");

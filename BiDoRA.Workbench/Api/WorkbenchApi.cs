@@ -9,6 +9,8 @@ internal static class WorkbenchApi
         api.MapHealthApi();
         api.MapModelsApi();
         api.MapRunsApi();
+        api.MapDatasetsApi();
+        api.MapPredictionsApi();
         api.MapAnalysisApi();
         api.MapSweepsApi();
         return app;

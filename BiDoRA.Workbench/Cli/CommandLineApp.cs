@@ -20,6 +20,7 @@ internal static class CommandLineApp
             InspectCommand.Create(),
             SweepCommand.Create(),
             CompareCommand.Create(),
+            BenchCommand.Create(),
         };
         var isVerb = args.Length > 0 && (Verbs.Contains(args[0]) || args[0] is "-h" or "--help" or "-?" or "--version");
         var effective = isVerb ? args : ["serve", .. args];

@@ -7,5 +7,8 @@ internal static class ThemePreference
 
     public const string CascadingName = "InitialDarkMode";
 
+    /// <summary>The current choice, cascaded by the layout to components that colour themselves (charts).</summary>
+    public const string DarkModeName = "DarkMode";
+
     public static bool IsDark(string? cookie) => string.Equals(cookie, "dark", StringComparison.Ordinal);
 }

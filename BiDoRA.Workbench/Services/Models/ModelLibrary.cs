@@ -9,7 +9,7 @@ namespace BiDoRA.Workbench.Services.Models;
 /// The base models this workbench can train on: the engine's catalog (bundled or downloaded into the models folder)
 /// and folders imported there. Runs name a model; only names this library knows are accepted, never a path.
 /// </summary>
-internal sealed partial class ModelLibrary(WorkbenchPaths paths, ILogger<ModelLibrary> logger)
+internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads downloads, ILogger<ModelLibrary> logger)
 {
     /// <summary>Where the models shipped with the app live.</summary>
     public string BundledDirectory { get; init; } = ModelCatalog.BundledModelsDirectory;
@@ -18,9 +18,43 @@ internal sealed partial class ModelLibrary(WorkbenchPaths paths, ILogger<ModelLi
     {
         var catalog = ModelCatalog.Entries.Select(e => new ModelInfo(
             e.Name, e.Description, e.HubId, e.ParameterCount, e.DownloadBytes, e.Config.NumHiddenLayers, e.Config.HiddenSize,
-            Bundled: e.IsBundled, Imported: false, Available: IsAvailable(e.Name)));
+            Bundled: e.IsBundled, Imported: false, Available: IsAvailable(e.Name), Download: downloads.State(e.Name)));
         return [.. catalog, .. ImportedModels()];
     }
+
+    /// <summary>
+    /// A download's progress or status changed (raised on a background thread; a Blazor page calls
+    /// InvokeAsync(StateHasChanged)). The state is also in <see cref="ModelInfo.Download"/>.
+    /// </summary>
+    public event Action<ModelDownloadState>? DownloadChanged
+    {
+        add => downloads.Changed += value;
+        remove => downloads.Changed -= value;
+    }
+
+    /// <summary>
+    /// Starts downloading a catalog model from the hub (Workbench:HubBaseUrl) in the background; does nothing when
+    /// it is already available or downloading. Returns the model with <see cref="ModelInfo.Download"/> set.
+    /// </summary>
+    /// <exception cref="ArgumentException">No catalog model has that name.</exception>
+    /// <exception cref="InvalidOperationException">The model ships with the workbench or was imported: nothing to download.</exception>
+    public ModelInfo StartDownload(string name)
+    {
+        var entry = ModelCatalog.Find(name);
+        if (entry is null)
+        {
+            throw Find(name) is { Imported: true }
+                ? new InvalidOperationException($"'{name}' was imported from a folder; only catalog models download.")
+                : new ArgumentException($"No catalog model is named '{name}'. Known: {string.Join(", ", ModelCatalog.Entries.Select(e => e.Name))}.", nameof(name));
+        }
+        if (entry.IsBundled) throw new InvalidOperationException($"'{entry.Name}' ships with the workbench and is always available; there is nothing to download.");
+        if (!IsAvailable(entry.Name)) downloads.Start(entry);
+        return Find(entry.Name)!;
+    }
+
+    /// <summary>Stops a running download (its files so far are kept, and the next start resumes); null when none is running.</summary>
+    public ModelInfo? CancelDownload(string name) =>
+        ModelCatalog.Find(name) is { } entry && downloads.Cancel(entry.Name) is not null ? Find(entry.Name) : null;
 
     public ModelInfo? Find(string name) =>
         List().FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));

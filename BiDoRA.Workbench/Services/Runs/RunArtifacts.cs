@@ -15,6 +15,13 @@ internal sealed partial class RunArtifacts(WorkbenchPaths paths)
 
     private const string CheckpointsFolder = "checkpoints";
 
+    /// <summary>What someone needs to use the trained run elsewhere (PEFT's adapter layout plus the head and the plan).</summary>
+    private static readonly string[] AdapterFiles =
+    [
+        Engine.Training.RunFolder.AdapterConfigFile, Engine.Training.RunFolder.AdapterFile, Engine.Training.RunFolder.HeadFile,
+        Engine.Training.RunFolder.FullModelFile, Engine.Training.RunFolder.RunFile,
+    ];
+
     public sealed record Artifact(string Name, long Size, DateTimeOffset Modified);
 
     public static bool IsValidName(string? name) => name is not null && NameShape().IsMatch(name);
@@ -56,6 +63,24 @@ internal sealed partial class RunArtifacts(WorkbenchPaths paths)
                     zip.CreateEntryFromFile(file, relative.Replace(Path.DirectorySeparatorChar, '/'), CompressionLevel.Fastest);
                 }
             }
+        }
+        stream.Position = 0;
+        return stream;
+    }
+
+    /// <summary>
+    /// The trained weights (adapter.safetensors + adapter_config.json, or model.safetensors for full fine-tuning),
+    /// head.safetensors and run.json as one zip; null when the run has no trained weights yet.
+    /// </summary>
+    public Stream? AdapterZip(string runId)
+    {
+        var files = AdapterFiles.Select(name => Find(runId, name)).OfType<string>().ToList();
+        if (!files.Any(f => Path.GetFileName(f) is Engine.Training.RunFolder.AdapterFile or Engine.Training.RunFolder.FullModelFile)) return null;
+        var temporary = Path.Combine(Path.GetTempPath(), $"bidora-{runId}-adapter-{Guid.NewGuid():N}.zip");
+        var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
+        using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))
+        {
+            foreach (var file in files) zip.CreateEntryFromFile(file, Path.GetFileName(file), CompressionLevel.Fastest);
         }
         stream.Position = 0;
         return stream;

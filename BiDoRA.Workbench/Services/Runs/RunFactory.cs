@@ -1,6 +1,7 @@
 using System.Text.RegularExpressions;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Services.Datasets;
 using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Storage;
 
@@ -79,8 +80,23 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
         var datasetCopy = Path.Combine(folder, "dataset.csv");
         File.Copy(paths.DatasetFile(dataset.Id), datasetCopy, overwrite: true);
 
-        var defaults = new RunPlan { DatasetPath = datasetCopy, OutputDirectory = folder, ModelsDirectory = paths.ModelsDirectory };
-        var plan = defaults with
+        var plan = Plan(request, dataset, datasetCopy, folder);
+
+        var name = string.IsNullOrWhiteSpace(request.Name) ? $"{plan.Method.ToString().ToLowerInvariant()} · {dataset.Name}" : request.Name.Trim();
+        return new RunRecord { Id = id, Name = name, DatasetId = dataset.Id, Plan = plan, CreatedAt = DateTimeOffset.UtcNow };
+    }
+
+    /// <summary>The plan a valid request would run, without creating anything (for estimates before starting).</summary>
+    public RunPlan Preview(NewRunRequest request)
+    {
+        var dataset = datasets.Get(request.DatasetId ?? "") ?? throw new ArgumentException($"No dataset has the id '{request.DatasetId}'.", nameof(request));
+        return Plan(request, dataset, paths.DatasetFile(dataset.Id), Path.Combine(paths.RunsDirectory, "preview"));
+    }
+
+    private RunPlan Plan(NewRunRequest request, DatasetRecord dataset, string datasetPath, string folder)
+    {
+        var defaults = new RunPlan { DatasetPath = datasetPath, OutputDirectory = folder, ModelsDirectory = paths.ModelsDirectory };
+        return defaults with
         {
             SequenceColumn = dataset.SequenceColumn,
             LabelColumn = dataset.LabelColumn,
@@ -119,9 +135,6 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
             Device = request.Device ?? defaults.Device,
             Bf16 = request.Bf16 ?? defaults.Bf16,
         };
-
-        var name = string.IsNullOrWhiteSpace(request.Name) ? $"{plan.Method.ToString().ToLowerInvariant()} · {dataset.Name}" : request.Name.Trim();
-        return new RunRecord { Id = id, Name = name, DatasetId = dataset.Id, Plan = plan, CreatedAt = DateTimeOffset.UtcNow };
     }
 
     // Catalog models go by name (the trainer finds them downloaded or bundled); imported ones by their folder.

@@ -79,7 +79,7 @@ public sealed class PagesInBrowserTests : IAsyncLifetime
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.ScreenshotsDirectory, "layout-run-training.png"), FullPage = true });
         await Assertions.Expect(progress).ToContainTextAsync("Step 300 of 300", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = 30_000 });
-        await Assertions.Expect(page.GetByText("accuracy")).ToBeVisibleAsync();
+        await Assertions.Expect(page.GetByTestId("test-metrics").GetByText("accuracy")).ToBeVisibleAsync();
         Assert.Empty(errors);
     }
 }

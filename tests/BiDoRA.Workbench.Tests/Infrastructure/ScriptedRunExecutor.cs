@@ -25,6 +25,12 @@ internal sealed class ScriptedRunExecutor : IRunExecutor
     /// <summary>Every run waits at its start until <see cref="Release"/>.</summary>
     public bool HoldEveryRun { get; set; }
 
+    /// <summary>Report BiDoRA's search phase: upper loss, regulariser and upper learning rate on every step.</summary>
+    public bool BiLevel { get; set; }
+
+    /// <summary>Report validation metrics (and, bi-level, magnitudes) every this many steps; 0 never.</summary>
+    public int EvalEvery { get; set; }
+
     /// <summary>Runs whose executor throws this message after the first step.</summary>
     public ConcurrentDictionary<string, string> Failures { get; } = new();
 
@@ -56,12 +62,23 @@ internal sealed class ScriptedRunExecutor : IRunExecutor
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 if (StepDelay > TimeSpan.Zero) await Task.Delay(StepDelay, cancellationToken);
-                progress.Report(new StepCompleted(TrainingPhase.Train, step, Steps, 1.0 / step, null, null, 1e-3, null, 100, TimeSpan.FromSeconds(Steps - step)));
+                progress.Report(BiLevel
+                    ? new StepCompleted(TrainingPhase.Search, step, Steps, 1.0 / step, 1.5 / step, 1e-3 / step, 1e-3, 5e-4, 100, TimeSpan.FromSeconds(Steps - step))
+                    : new StepCompleted(TrainingPhase.Train, step, Steps, 1.0 / step, null, null, 1e-3, null, 100, TimeSpan.FromSeconds(Steps - step)));
+                if (EvalEvery > 0 && step % EvalEvery == 0)
+                {
+                    progress.Report(new Evaluated(step, "validation", new Dictionary<string, double> { ["accuracy"] = 0.5 + 0.4 * step / Steps, ["mcc"] = 0.8 * step / Steps }, []));
+                    if (BiLevel)
+                    {
+                        progress.Report(new MagnitudesSnapshot(step, [
+                            new MagnitudeStats("encoder.layer.0.attention.self.query", 1, 0.1, 0.8, 1.2, 0.01 * step / Steps),
+                            new MagnitudeStats("encoder.layer.0.attention.self.value", 1, 0.1, 0.8, 1.2, 0.02 * step / Steps)]));
+                    }
+                }
                 if (Failures.TryGetValue(run.Id, out var message)) throw new InvalidOperationException(message);
                 if (step % CheckpointEvery == 0)
                 {
-                    var checkpoint = Path.Combine(run.Plan.OutputDirectory, "checkpoints", $"step-{step}");
-                    Directory.CreateDirectory(checkpoint);
+                    var checkpoint = WriteCheckpoint(run.Plan.OutputDirectory, step);
                     progress.Report(new CheckpointSaved(step, checkpoint));
                 }
             }
@@ -75,6 +92,15 @@ internal sealed class ScriptedRunExecutor : IRunExecutor
         {
             Interlocked.Decrement(ref _running);
         }
+    }
+
+    /// <summary>A checkpoint folder laid out as the engine writes one (its contents are not read back).</summary>
+    public static string WriteCheckpoint(string runFolder, int step)
+    {
+        var checkpoint = Path.Combine(runFolder, "checkpoints", $"step-{step:D6}");
+        Directory.CreateDirectory(checkpoint);
+        File.WriteAllText(Path.Combine(checkpoint, "state.json"), $"{{\"globalStep\":{step}}}");
+        return checkpoint;
     }
 
     private TaskCompletionSource Gate(string runId) =>

@@ -52,7 +52,7 @@ internal sealed class WorkbenchServer : IAsyncDisposable
             Urls = urls,
             DataDirectory = dataDirectory,
             EnvironmentName = "Testing",
-            Configuration = configuration,
+            Configuration = WithDefaults(configuration),
             ConfigureServices = services => services.AddSingleton<IRunExecutor>(executor),
         };
         return StartAsync(settings, dataDirectory, executor);
@@ -68,9 +68,17 @@ internal sealed class WorkbenchServer : IAsyncDisposable
             Urls = "http://127.0.0.1:0",
             DataDirectory = dataDirectory,
             EnvironmentName = "Testing",
-            Configuration = configuration,
+            Configuration = WithDefaults(configuration),
         };
         return StartAsync(settings, dataDirectory, executor: null);
+    }
+
+    /// <summary>Tests start with an empty workbench unless they ask for the samples (Workbench:SeedSamples=true).</summary>
+    private static Dictionary<string, string?> WithDefaults(IReadOnlyDictionary<string, string?>? configuration)
+    {
+        var merged = new Dictionary<string, string?> { ["Workbench:SeedSamples"] = "false" };
+        foreach (var (key, value) in configuration ?? new Dictionary<string, string?>()) merged[key] = value;
+        return merged;
     }
 
     private static async Task<WorkbenchServer> StartAsync(WorkbenchHostSettings settings, string dataDirectory, ScriptedRunExecutor? executor)

@@ -21,7 +21,7 @@ public sealed class RestartTests
             Status = RunStatus.Running,
             StartedAt = DateTimeOffset.UtcNow,
             Attempts = 1,
-            LastCheckpoint = new RunCheckpoint(2, Path.Combine(draft.Plan.OutputDirectory, "checkpoints", "step-2"), DateTimeOffset.UtcNow),
+            LastCheckpoint = new RunCheckpoint(2, ScriptedRunExecutor.WriteCheckpoint(draft.Plan.OutputDirectory, 2), DateTimeOffset.UtcNow),
         });
         var hub = server.Services.GetRequiredService<BiDoRA.Workbench.Services.Events.RunEventHub>();
         hub.Publish(draft.Id, new RunStarted(5, [], 100, "cpu", 4, 1, 1));

@@ -1,0 +1,6 @@
+namespace BiDoRA.Workbench.Services.Predictions;
+
+/// <summary>A character ESM-2 cannot read.</summary>
+/// <param name="Position">1-based residue position, counting letters only (white space skipped), as messages give it.</param>
+/// <param name="Offset">0-based index in the text as typed, for highlighting.</param>
+public sealed record InvalidResidue(int Position, int Offset, char Character);

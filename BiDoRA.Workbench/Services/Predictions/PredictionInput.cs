@@ -1,0 +1,7 @@
+namespace BiDoRA.Workbench.Services.Predictions;
+
+/// <summary>One sequence to predict, with where it came from for messages.</summary>
+/// <param name="Id">From a FASTA header or id column; seqN otherwise.</param>
+/// <param name="Sequence">As given (normalised when predicted: case, white space, a trailing '*').</param>
+/// <param name="Location">"line 3", "row 4", "sequence 2": where a user finds it.</param>
+public sealed record PredictionInput(string Id, string Sequence, string Location);

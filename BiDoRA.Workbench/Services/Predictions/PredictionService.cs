@@ -1,0 +1,217 @@
+using System.Globalization;
+using System.Text;
+using BiDoRA.Engine.Data;
+using BiDoRA.Engine.Prediction;
+using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Services.Runs;
+using BiDoRA.Workbench.Services.Storage;
+using Microsoft.Extensions.Options;
+
+namespace BiDoRA.Workbench.Services.Predictions;
+
+/// <summary>
+/// Predictions with a completed run's adapter, for the Predict page and /api/runs/{id}/predict. Each run's predictor
+/// (base model with the adapter merged, and the head) is loaded from the run's folder once and kept in a small cache;
+/// it is the predictor's own copy, separate from anything a training run holds. Safe to call from many threads.
+/// </summary>
+internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
+{
+    private readonly PredictorCache _predictors = new(options.Value.PredictorCacheSize);
+
+    /// <summary>Most sequences one call takes (Workbench:MaxPredictSequences).</summary>
+    public int MaxSequences => Math.Max(1, options.Value.MaxPredictSequences);
+
+    /// <summary>Checks one typed sequence, listing the position of every character ESM-2 cannot read.</summary>
+    public static SequenceValidation Validate(string? sequence) => SequenceValidation.Of(sequence);
+
+    /// <summary>Reads pasted text: FASTA, or one sequence per line; every problem names its line (and residue position).</summary>
+    public ParsedSequences ParseText(string? text) => SequenceSourceReader.ParseText(text, MaxSequences);
+
+    /// <summary>Why the run cannot predict, or null when it can (completed, with its trained weights on disk).</summary>
+    public string? WhyNotReady(string runId)
+    {
+        if (runs.Get(runId) is not { } run) return $"No run has the id '{runId}'.";
+        return NotReady(run);
+    }
+
+    /// <exception cref="PredictionException">The run is unknown (<see cref="PredictionProblem.RunNotFound"/>) or cannot predict (<see cref="PredictionProblem.RunNotReady"/>).</exception>
+    public void EnsureReady(string runId) => ReadyRun(runId);
+
+    /// <summary>Predicts each sequence, in order.</summary>
+    /// <exception cref="PredictionException">The run is unknown or not finished, a sequence is unusable (each listed with its position), or there are too many.</exception>
+    public Task<RunPredictions> PredictAsync(string runId, IReadOnlyList<string> sequences, CancellationToken cancellationToken = default) =>
+        PredictAsync(runId, sequences.Select((s, i) => new PredictionInput($"seq{i + 1}", s ?? "", $"sequence {i + 1}")).ToList(), cancellationToken);
+
+    /// <inheritdoc cref="PredictAsync(string, IReadOnlyList{string}, CancellationToken)"/>
+    public async Task<RunPredictions> PredictAsync(string runId, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken = default)
+    {
+        var run = ReadyRun(runId);
+        if (sequences.Count == 0) throw new PredictionException(PredictionProblem.InvalidInput, "sequences", "No sequences given.");
+        if (sequences.Count > MaxSequences) throw TooMany("sequences", $"{sequences.Count:N0} sequences");
+        var issues = new List<PredictionIssue>();
+        var notShown = 0;
+        for (var i = 0; i < sequences.Count; i++)
+        {
+            var check = SequenceValidation.Of(sequences[i].Sequence);
+            if (check.IsValid) continue;
+            if (issues.Count < SequenceSourceReader.MaxIssues) issues.Add(new PredictionIssue(i, sequences[i].Id, sequences[i].Location, "sequence", check.Problem!, check.Position));
+            else notShown++;
+        }
+        if (issues.Count > 0) throw Invalid("sequences", issues, notShown);
+        return await PredictCoreAsync(run, sequences, cancellationToken);
+    }
+
+    /// <summary>Parses pasted text (FASTA or lines) and predicts it.</summary>
+    public async Task<RunPredictions> PredictTextAsync(string runId, string? text, CancellationToken cancellationToken = default)
+    {
+        var run = ReadyRun(runId);
+        var parsed = ParseText(text);
+        Check(parsed, "text");
+        return await PredictCoreAsync(run, parsed.Sequences, cancellationToken);
+    }
+
+    /// <summary>
+    /// Predicts every sequence of a file (FASTA, CSV/TSV with a sequence column, or one per line). A seekable stream is
+    /// read in place; any other is spooled to a temporary file first.
+    /// </summary>
+    public async Task<RunPredictions> PredictFileAsync(string runId, Stream content, string fileName, CancellationToken cancellationToken = default)
+    {
+        var run = ReadyRun(runId);
+        var name = Path.GetFileName((fileName ?? "").Replace('\\', '/'));
+        if (string.IsNullOrWhiteSpace(name)) name = "upload";
+        var (stream, owned) = await SeekableStream.EnsureAsync(content, cancellationToken);
+        ParsedSequences parsed;
+        try
+        {
+            parsed = await Task.Run(() => SequenceSourceReader.ReadFile(stream, name, MaxSequences), cancellationToken);
+        }
+        finally
+        {
+            if (owned) await stream.DisposeAsync();
+        }
+        Check(parsed, "file");
+        return await PredictCoreAsync(run, parsed.Sequences, cancellationToken);
+    }
+
+    /// <summary>
+    /// id,sequence,predicted,p_&lt;class&gt;… for classification; id,sequence,value for regression (as the predict command writes).
+    /// </summary>
+    public static void WriteCsv(RunPredictions predictions, TextWriter writer)
+    {
+        var regression = predictions.Task == TaskKind.Regression;
+        var classes = predictions.ClassNames ?? [];
+        writer.Write(regression ? "id,sequence,value" : "id,sequence,predicted" + string.Concat(classes.Select(c => ",p_" + Quote(c))));
+        writer.Write('\n');
+        foreach (var p in predictions.Predictions)
+        {
+            writer.Write(Quote(p.Id));
+            writer.Write(',');
+            writer.Write(p.Sequence);
+            writer.Write(',');
+            if (regression)
+            {
+                writer.Write(Number(p.Value ?? double.NaN));
+            }
+            else
+            {
+                writer.Write(Quote(p.Label ?? ""));
+                foreach (var c in classes)
+                {
+                    writer.Write(',');
+                    writer.Write(Number(p.Probabilities?.GetValueOrDefault(c) ?? double.NaN));
+                }
+            }
+            writer.Write('\n');
+        }
+    }
+
+    /// <summary>Unloads a run's predictor (after it is deleted or retrained).</summary>
+    public void Forget(string runId) => _predictors.Forget(runId);
+
+    public void Dispose() => _predictors.Dispose();
+
+    private async Task<RunPredictions> PredictCoreAsync(RunRecord run, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken)
+    {
+        var folder = paths.RunFolder(run.Id);
+        var weights = Path.Combine(folder, run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile);
+        var stamp = File.GetLastWriteTimeUtc(weights);
+        return await Task.Run(() =>
+        {
+            PredictorCache.Lease lease;
+            try
+            {
+                lease = _predictors.Acquire(run.Id, stamp, () =>
+                {
+                    logger.LogInformation("Loading run {RunId} for prediction.", run.Id);
+                    return Predictor.Load(folder, paths.ModelsDirectory, run.Plan.Device);
+                });
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException or FormatException)
+            {
+                logger.LogWarning(e, "Run {RunId} could not be loaded for prediction.", run.Id);
+                throw new PredictionException(PredictionProblem.RunNotReady, "id", $"Run '{run.Name}' ({run.Id}) cannot predict: {e.Message}");
+            }
+            using (lease)
+            {
+                var predictor = lease.Predictor;
+                var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.Plan.BatchSize, cancellationToken);
+                var classes = predictor.ClassNames;
+                var rows = new List<PredictionRow>(raw.Count);
+                for (var i = 0; i < raw.Count; i++)
+                {
+                    var normalised = SequenceNormalizer.Normalise(sequences[i].Sequence);
+                    IReadOnlyDictionary<string, double>? probabilities = raw[i].Probabilities is { } p
+                        ? p.Select((q, k) => (Name: classes is not null && k < classes.Count ? classes[k] : k.ToString(CultureInfo.InvariantCulture), q)).ToDictionary(x => x.Name, x => x.q)
+                        : null;
+                    rows.Add(new PredictionRow(sequences[i].Id, normalised, raw[i].Label, raw[i].Value, probabilities, normalised.Length > Engine.Esm.EsmTokenizer.MaxResidues));
+                }
+                return new RunPredictions(run.Id, run.Name, predictor.Task, classes, rows);
+            }
+        }, cancellationToken);
+    }
+
+    private RunRecord ReadyRun(string runId)
+    {
+        if (runs.Get(runId) is not { } run) throw new PredictionException(PredictionProblem.RunNotFound, "id", $"No run has the id '{runId}'.");
+        if (NotReady(run) is { } reason) throw new PredictionException(PredictionProblem.RunNotReady, "id", reason);
+        return run;
+    }
+
+    private string? NotReady(RunRecord run)
+    {
+        if (run.Status != RunStatus.Completed)
+        {
+            return $"Run '{run.Name}' is {run.Status.ToString().ToLowerInvariant()}; only a completed run can predict." +
+                   (run.Status is RunStatus.Queued or RunStatus.Running ? " Wait until it finishes." : run.Status.IsResumable() ? " Resume it to finish training first." : "");
+        }
+        var folder = paths.RunFolder(run.Id);
+        var weights = run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile;
+        foreach (var file in new[] { weights, RunFolder.HeadFile, RunFolder.RunFile })
+        {
+            if (!File.Exists(Path.Combine(folder, file))) return $"Run '{run.Name}' has no {file} in its folder: it cannot predict.";
+        }
+        return null;
+    }
+
+    private void Check(ParsedSequences parsed, string field)
+    {
+        if (parsed.TooMany) throw TooMany(field, $"More than {MaxSequences:N0} sequences");
+        if (!parsed.IsValid) throw Invalid(field, parsed.Issues, parsed.IssuesNotShown);
+    }
+
+    private PredictionException TooMany(string field, string what) =>
+        new(PredictionProblem.TooManySequences, field, $"{what}: at most {MaxSequences:N0} can be predicted at once (Workbench:MaxPredictSequences). Split the input.");
+
+    private static PredictionException Invalid(string field, IReadOnlyList<PredictionIssue> issues, int notShown)
+    {
+        var total = issues.Count + notShown;
+        var first = issues.Count > 0 ? $" First: {issues[0]}" : "";
+        return new PredictionException(PredictionProblem.InvalidInput, field,
+            $"{total} problem{(total == 1 ? "" : "s")} in the sequences; nothing was predicted.{first}", issues, notShown);
+    }
+
+    private static string Number(double v) => v.ToString("R", CultureInfo.InvariantCulture);
+
+    private static string Quote(string s) =>
+        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
+}

@@ -1,0 +1,118 @@
+using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Components.Pages;
+using BiDoRA.Workbench.Services.Runs;
+using BiDoRA.Workbench.Services.Storage;
+using BiDoRA.Workbench.Tests.Infrastructure;
+using Bunit;
+using Microsoft.AspNetCore.Components;
+using MudBlazor.Services;
+
+namespace BiDoRA.Workbench.Tests.Components;
+
+/// <summary>The New run form and the runs list rendered with bUnit over a real workbench's services (LiteDB, queue).</summary>
+public sealed class RunPagesTests : IAsyncLifetime
+{
+    private readonly BunitContext _context = new();
+    private WorkbenchServer _server = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await WorkbenchServer.StartAsync(executor: new ScriptedRunExecutor { HoldEveryRun = true });
+        _context.Services.AddMudServices();
+        _context.Services.AddFallbackServiceProvider(_server.Services);
+        _context.JSInterop.Mode = JSRuntimeMode.Loose;
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _context.DisposeAsync();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public void New_run_without_datasets_says_where_to_get_one()
+    {
+        var page = RenderPage<NewRun>();
+        Assert.Contains("Upload one or add a sample", page.Find("[data-testid=new-run-no-datasets]").TextContent);
+    }
+
+    [Fact]
+    public void New_run_shows_the_factory_errors_on_their_fields_and_the_exact_trainable_count()
+    {
+        var dataset = _server.AddDataset("peptides");
+        var page = RenderPage<NewRun>();
+
+        // tiny (2 layers, hidden 32), BiDoRA rank 8 on query and value: 2·2·8·(32+32) adapter + 2·2·32 magnitude
+        // + head 32·32+32 + 32·2+2 = 2048 + 128 + 1122.
+        page.WaitForAssertion(() => Assert.Equal("3,298", page.Find("[data-testid=new-run-trainable]").TextContent.Trim()), TimeSpan.FromSeconds(30));
+        Assert.Contains("ms", page.Find("[data-testid=new-run-step-time]").TextContent);
+
+        Input(page, "new-run-steps").Change("0");
+        page.WaitForAssertion(() => Assert.Contains("Steps must be greater than 0.", page.Markup));
+        Assert.Contains("Fix the marked fields", page.Find("[data-testid=new-run-estimate]").TextContent);
+
+        Input(page, "new-run-steps").Change("3");
+        Input(page, "new-run-seed").Change("-1");
+        page.WaitForAssertion(() => Assert.Contains("Seed must be 0 or more.", page.Markup));
+        Assert.DoesNotContain("Steps must be greater than 0.", page.Markup);
+
+        // Submitting with an error starts nothing and lists the problems.
+        page.Find("form").Submit();
+        Assert.Contains("Fix the marked fields", page.Find("[data-testid=new-run-errors]").TextContent);
+        Assert.Empty(_server.Services.GetRequiredService<RunStore>().List());
+
+        Input(page, "new-run-seed").Change("7");
+        page.Find("form").Submit();
+        var run = Assert.Single(_server.Services.GetRequiredService<RunStore>().List());
+        Assert.Equal((3, 7, AdapterMethod.BiDora, dataset.Id), (run.Plan.Steps, run.Plan.Seed, run.Plan.Method, run.DatasetId));
+        Assert.EndsWith($"runs/{run.Id}", _context.Services.GetRequiredService<NavigationManager>().Uri);
+    }
+
+    [Fact]
+    public void New_run_estimate_follows_the_method()
+    {
+        _server.AddDataset();
+        var page = RenderPage<NewRun>();
+        page.WaitForAssertion(() => Assert.Equal("3,298", page.Find("[data-testid=new-run-trainable]").TextContent.Trim()), TimeSpan.FromSeconds(30));
+
+        // LoRA drops the magnitudes (128); full fine-tuning trains the whole backbone and the head.
+        page.FindAll("[data-testid=new-run-method] input")[2].Click();
+        page.WaitForAssertion(() => Assert.Equal("3,170", page.Find("[data-testid=new-run-trainable]").TextContent.Trim()), TimeSpan.FromSeconds(30));
+        Assert.Contains("Low-rank adapters", page.Find("[data-testid=new-run-method-help]").TextContent);
+    }
+
+    // Selects and tooltips open through the popover provider the layout normally holds.
+    private IRenderedComponent<T> RenderPage<T>() where T : IComponent
+    {
+        _context.Render<MudBlazor.MudPopoverProvider>();
+        return _context.Render<T>();
+    }
+
+    // MudBlazor puts extra attributes on the input itself or on its wrapper, depending on the component.
+    private static AngleSharp.Dom.IElement Input(IRenderedComponent<NewRun> page, string testId)
+    {
+        var element = page.Find($"[data-testid={testId}]");
+        return element.TagName == "INPUT" ? element : element.QuerySelector("input")!;
+    }
+
+    [Fact]
+    public async Task Runs_list_shows_queue_positions_and_cancels()
+    {
+        var dataset = _server.AddDataset();
+        var first = await _server.CreateRunAsync(dataset.Id, new { name = "first" });
+        await _server.Executor.WaitUntilStartedAsync(first.Id);
+        var second = await _server.CreateRunAsync(dataset.Id, new { name = "second" });
+
+        var page = RenderPage<BiDoRA.Workbench.Components.Pages.Runs>();
+        Assert.Contains("1 training · 1 queued", page.Markup);
+        Assert.Contains("#1 in queue", page.Markup);
+
+        var cancel = page.FindAll("[data-testid=runs-cancel]");
+        Assert.Equal(2, cancel.Count);
+        // Newest first: the queued run is the first row.
+        cancel[0].Click();
+        Assert.Equal(RunStatus.Cancelled, (await _server.GetRunAsync(second.Id)).Status);
+        page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=runs-resume]")));
+        _server.Executor.Release(first.Id);
+    }
+}
