@@ -22,8 +22,10 @@ public sealed record RegressionMetrics(double Mse, double Rmse, double Mae, doub
         }
         var mean = truth.Average();
         var total = truth.Sum(t => (t - mean) * (t - mean));
-        return new RegressionMetrics(se / n, Math.Sqrt(se / n), ae / n, Correlation(truth, predicted),
-            Correlation(Ranking.AverageRanks(truth), Ranking.AverageRanks(predicted)), total > 0 ? 1 - se / total : double.NaN);
+        // Ranks of a NaN prediction (a diverged model) would be finite; the rank correlation must not look valid then.
+        var finite = truth.All(double.IsFinite) && predicted.All(double.IsFinite);
+        var spearman = finite ? Correlation(Ranking.AverageRanks(truth), Ranking.AverageRanks(predicted)) : double.NaN;
+        return new RegressionMetrics(se / n, Math.Sqrt(se / n), ae / n, Correlation(truth, predicted), spearman, total > 0 ? 1 - se / total : double.NaN);
     }
 
     /// <summary>NaN when either side is constant.</summary>

@@ -27,6 +27,12 @@ public static partial class WeightDecomposition
     public const string MagnitudeSuffix = ".lora_magnitude_vector";
     public const string WeightSuffix = ".weight";
 
+    /// <summary>Full fine-tuning snapshots keep, per target matrix, ‖W[o,:]‖ for every output row...</summary>
+    public const string RowNormSuffix = ".weight.row_norm";
+
+    /// <summary>...and 1 − cos(W[o,:], W0[o,:]): two vectors instead of the matrix, so snapshots of a large model stay small.</summary>
+    public const string DirectionChangeSuffix = ".weight.direction_change";
+
     /// <summary>The analysis of a run, cached beside its snapshots and recomputed when they change.</summary>
     public const string CacheFile = "weight-decomposition.json";
 
@@ -76,6 +82,55 @@ public static partial class WeightDecomposition
         using var scope = NewDisposeScope();
         var w = weight.detach().to(ScalarType.Float64);
         return Measure(baseWeight, linalg.vector_norm(w, dims: [1]), w);
+    }
+
+    /// <summary>From per-row statistics saved during full fine-tuning: m = ‖W[o,:]‖ and 1 − cos(W[o,:], W0[o,:]).</summary>
+    public static WeightChange MeasureRows(Tensor baseWeight, Tensor rowNorm, Tensor directionChange)
+    {
+        if (rowNorm.ndim != 1 || rowNorm.shape[0] != baseWeight.shape[0] || !directionChange.shape.SequenceEqual(rowNorm.shape))
+            throw new ArgumentException($"Row statistics of shape [{string.Join(", ", rowNorm.shape)}] and [{string.Join(", ", directionChange.shape)}] do not fit W0's {baseWeight.shape[0]} rows.", nameof(rowNorm));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var baseNorm = linalg.vector_norm(baseWeight.detach().to(ScalarType.Float64), dims: [1]);
+        var deltaM = (rowNorm.detach().to(ScalarType.Float64) - baseNorm).abs().mean().ToDouble();
+        return new WeightChange(deltaM, directionChange.detach().to(ScalarType.Float64).mean().ToDouble());
+    }
+
+    /// <summary>Per output row: ‖W[o,:]‖ and 1 − cos(W[o,:], W0[o,:]) (as ½‖ŵ − ŵ0‖²), float64 on the CPU.</summary>
+    public static (Tensor RowNorm, Tensor DirectionChange) RowStatistics(Tensor baseWeight, Tensor weight)
+    {
+        if (!weight.shape.SequenceEqual(baseWeight.shape))
+            throw new ArgumentException($"W has shape [{string.Join(", ", weight.shape)}] but W0 has [{string.Join(", ", baseWeight.shape)}].", nameof(weight));
+        using var scope = NewDisposeScope();
+        using var _ = no_grad();
+        var w0 = baseWeight.detach().to(ScalarType.Float64, CPU);
+        var w = weight.detach().to(ScalarType.Float64, CPU);
+        var norm = linalg.vector_norm(w, dims: [1]);
+        var u0 = w0 / linalg.vector_norm(w0, dims: [1]).clamp_min(1e-300).unsqueeze(1);
+        var u = w / norm.clamp_min(1e-300).unsqueeze(1);
+        var change = (u - u0).square().sum(1) * 0.5;
+        return (norm.MoveToOuterDisposeScope(), change.MoveToOuterDisposeScope());
+    }
+
+    /// <summary>
+    /// The snapshot of a fully fine-tuned model: row statistics of each matrix against W0, read one matrix at a time
+    /// from <paramref name="modelFolder"/>. The caller owns the returned tensors.
+    /// </summary>
+    /// <exception cref="InvalidDataException">The base weights cannot be read or lack a matrix.</exception>
+    internal static Dictionary<string, Tensor> FullSnapshot(string modelFolder, IEnumerable<(string Module, Tensor Weight)> matrices)
+    {
+        var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
+        using var weights = OpenBaseWeights(modelFolder);
+        foreach (var (module, weight) in matrices)
+        {
+            var baseName = BaseWeightName(weights, module)
+                ?? throw new InvalidDataException($"The base model {weights.Path} has no weight for {module}.");
+            using var w0 = weights.Read(baseName, ScalarType.Float64);
+            var (norm, change) = RowStatistics(w0, weight);
+            tensors[module + RowNormSuffix] = norm;
+            tensors[module + DirectionChangeSuffix] = change;
+        }
+        return tensors;
     }
 
     /// <summary>LoRA: W' = W0 + s·B·A, m = ‖W'‖ per row.</summary>
@@ -172,7 +227,13 @@ public static partial class WeightDecomposition
         try
         {
             using var scope = NewDisposeScope();
-            if (plan.Method == AdapterMethod.Full) return MeasureFull(w0, Read(WeightSuffix));
+            if (plan.Method == AdapterMethod.Full)
+            {
+                // Row statistics since they replaced the full matrices; older snapshots hold the matrices.
+                return file.Contains(module + RowNormSuffix)
+                    ? MeasureRows(w0, Read(RowNormSuffix), Read(DirectionChangeSuffix))
+                    : MeasureFull(w0, Read(WeightSuffix));
+            }
             var scaling = file.Metadata.TryGetValue("scaling", out var s) && double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var parsed)
                 ? parsed
                 : plan.Alpha / plan.Rank;
@@ -197,7 +258,7 @@ public static partial class WeightDecomposition
     /// <summary>The matrices of a snapshot, in the order they were written (model order).</summary>
     private static List<string> ModulesOf(SafetensorsFile file, AdapterMethod method)
     {
-        var suffix = method == AdapterMethod.Full ? WeightSuffix : LoraASuffix;
+        var suffix = method != AdapterMethod.Full ? LoraASuffix : file.Names.Any(n => n.EndsWith(RowNormSuffix, StringComparison.Ordinal)) ? RowNormSuffix : WeightSuffix;
         return file.Names
             .Where(n => n.EndsWith(suffix, StringComparison.Ordinal) && (method != AdapterMethod.Full || !n.EndsWith(LoraASuffix, StringComparison.Ordinal) && !n.EndsWith(LoraBSuffix, StringComparison.Ordinal)))
             .Select(n => n[..^suffix.Length])
@@ -228,7 +289,7 @@ public static partial class WeightDecomposition
         }
     }
 
-    private static ITensorSource OpenBaseWeights(string folder)
+    internal static ITensorSource OpenBaseWeights(string folder)
     {
         try
         {

@@ -307,14 +307,21 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             }
             else
             {
-                // Full fine-tuning: the same matrices the adapters would have wrapped.
+                // Full fine-tuning: the matrices the adapters would have wrapped, as row statistics against W0 (two
+                // vectors per matrix; the matrices themselves would make each snapshot a sizeable part of the model).
                 var targets = session.Model.Backbone.named_modules()
                     .Where(m => m.module is TorchSharp.Modules.Linear && Adapters.AdapterInjector.Matches(m.name, _plan.TargetModules))
-                    .Select(m => m.name + WeightDecomposition.WeightSuffix)
-                    .ToHashSet(StringComparer.Ordinal);
-                foreach (var (name, p) in session.Model.Backbone.named_parameters())
+                    .Select(m => (m.name, ((TorchSharp.Modules.Linear)m.module).weight!.detach()))
+                    .ToList();
+                try
                 {
-                    if (targets.Contains(name)) tensors[name] = p.detach().cpu();
+                    foreach (var (name, value) in WeightDecomposition.FullSnapshot(session.ModelFolder, targets)) tensors[name] = value;
+                }
+                catch (InvalidDataException e)
+                {
+                    // The analysis is a by-product: a base model that cannot be read again must not stop training.
+                    logger.LogWarning("No analysis snapshot at step {Step}: {Message}", _globalStep, e.Message);
+                    return;
                 }
             }
             var metadata = new Dictionary<string, string>

@@ -85,6 +85,15 @@ public sealed class MetricsTests
     }
 
     [Fact]
+    public void A_diverged_prediction_leaves_no_metric_looking_valid()
+    {
+        var m = RegressionMetrics.Compute([1, 2, 3], [1, double.NaN, 3]);
+        Assert.True(double.IsNaN(m.Mse));
+        Assert.True(double.IsNaN(m.Pearson));
+        Assert.True(double.IsNaN(m.Spearman));
+    }
+
+    [Fact]
     public void Correlation_of_a_constant_is_undefined()
     {
         Assert.True(double.IsNaN(RegressionMetrics.Correlation([1, 1, 1], [1, 2, 3])));

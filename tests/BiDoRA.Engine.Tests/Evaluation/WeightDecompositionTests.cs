@@ -46,6 +46,21 @@ public sealed class WeightDecompositionTests
     }
 
     [Fact]
+    public void Row_statistics_give_the_same_change_as_the_matrix()
+    {
+        using var w0 = W0();
+        using var w = tensor(new double[] { -3, -4, 0, 2 }, [2, 2]);
+        var (norm, change) = WeightDecomposition.RowStatistics(w0, w);
+        using (norm)
+        using (change)
+        {
+            Assert.Equal([5.0, 2.0], norm.data<double>().ToArray());
+            Assert.Equal([2.0, 1.0], change.data<double>().ToArray());
+            Assert.Equal(WeightDecomposition.MeasureFull(w0, w), WeightDecomposition.MeasureRows(w0, norm, change));
+        }
+    }
+
+    [Fact]
     public void Tiny_angles_keep_their_digits()
     {
         // 1 − cos θ ≈ θ²/2 = 5e-13 for θ = 1e-6: 1 − (a·b)/(|a||b|) in float64 would keep only a few digits of it.
@@ -182,8 +197,15 @@ public sealed class WeightDecompositionTests
 
         // Snapshots hold only the adapted matrices, never the whole model.
         using var snapshot = SafetensorsFile.Open(WeightDecomposition.Snapshots(dir)[0].Path);
-        var allowed = method == AdapterMethod.Full ? [".weight"] : new[] { ".lora_A.weight", ".lora_B.weight", ".lora_magnitude_vector" };
+        var allowed = method == AdapterMethod.Full
+            ? [WeightDecomposition.RowNormSuffix, WeightDecomposition.DirectionChangeSuffix]
+            : new[] { ".lora_A.weight", ".lora_B.weight", ".lora_magnitude_vector" };
         Assert.All(snapshot.Names, n => Assert.Contains(allowed, s => n.EndsWith(s, StringComparison.Ordinal)));
-        Assert.Equal(analysis.Modules.Count * (method switch { AdapterMethod.Full => 1, AdapterMethod.Lora => 2, _ => 3 }), snapshot.Names.Count);
+        Assert.Equal(analysis.Modules.Count * (method switch { AdapterMethod.Full => 2, AdapterMethod.Lora => 2, _ => 3 }), snapshot.Names.Count);
+        if (method == AdapterMethod.Full)
+        {
+            // Vectors of one value per output row, not matrices.
+            Assert.All(snapshot.Names, n => Assert.Single(snapshot.GetInfo(n).Shape));
+        }
     }
 }
