@@ -57,6 +57,10 @@ public sealed partial class LiveChart : ComponentBase, IAsyncDisposable
     [Parameter]
     public bool LogY { get; set; }
 
+    /// <summary>Legend as a column on the right (for charts with many series) instead of a row above.</summary>
+    [Parameter]
+    public bool LegendRight { get; set; }
+
     [Parameter]
     public string Height { get; set; } = "320px";
 
@@ -94,15 +98,18 @@ public sealed partial class LiveChart : ComponentBase, IAsyncDisposable
     }
 
     /// <summary>Appends a point; a series of that name is created when there is none. A non-finite y leaves a gap.</summary>
-    public void Append(string series, double x, double y)
+    public void Append(string series, double x, double y) => Append(new LiveSeries(series), x, y);
+
+    /// <summary>Appends a point to the series named like <paramref name="series"/>, created as given when there is none.</summary>
+    public void Append(LiveSeries series, double x, double y)
     {
         lock (_gate)
         {
-            var index = _series.FindIndex(s => s.Spec.Name == series);
+            var index = _series.FindIndex(s => s.Spec.Name == series.Name);
             if (index < 0)
             {
                 index = _series.Count;
-                _series.Add(new SeriesData(new LiveSeries(series)));
+                _series.Add(new SeriesData(series));
             }
             _series[index].X.Add(x);
             _series[index].Y.Add(double.IsFinite(y) ? y : null);
@@ -177,7 +184,9 @@ public sealed partial class LiveChart : ComponentBase, IAsyncDisposable
             ["margin"] = new { l = 60, r = Y2Title is null ? 16 : 60, t = Title is null ? 12 : 36, b = 40 },
             ["xaxis"] = new { title = new { text = XTitle }, zeroline = false, automargin = true },
             ["yaxis"] = new { title = new { text = YTitle ?? "" }, type = LogY ? "log" : "linear", zeroline = false, automargin = true, exponentformat = "power" },
-            ["legend"] = new { orientation = "h", x = 1, xanchor = "right", y = 1.02, yanchor = "bottom" },
+            ["legend"] = LegendRight
+                ? new { orientation = "v", x = 1.02, xanchor = "left", y = 1, yanchor = "top" }
+                : new { orientation = "h", x = 1, xanchor = "right", y = 1.02, yanchor = "bottom" },
             ["showlegend"] = true,
             ["hovermode"] = "x",
         };
@@ -268,14 +277,22 @@ public sealed partial class LiveChart : ComponentBase, IAsyncDisposable
 
         if (lengths is null) return false;
         var first = false;
+        var progress = batch.Replace;
         lock (_gate)
         {
+            progress |= lengths.Length > _clientTraces;
             _clientTraces = Math.Max(_clientTraces, lengths.Length);
-            for (var i = 0; i < lengths.Length && i < _series.Count; i++) _series[i].Confirmed = Math.Min(lengths[i], _series[i].X.Count);
+            for (var i = 0; i < lengths.Length && i < _series.Count; i++)
+            {
+                var confirmed = Math.Min(lengths[i], _series[i].X.Count);
+                progress |= confirmed > _series[i].Confirmed;
+                _series[i].Confirmed = confirmed;
+            }
             if (!_hasPoints && lengths.Any(l => l > 0)) first = _hasPoints = true;
         }
         if (first) await InvokeAsync(StateHasChanged);
-        return true;
+        // An answer that took nothing (the browser reports a gap) is retried calmly, not in a tight loop.
+        return progress;
     }
 
     public async ValueTask DisposeAsync()

@@ -13,6 +13,9 @@ public sealed record LiveSeries(string Name)
     /// <summary>1 for the left y axis, 2 for the right one.</summary>
     public int Axis { get; init; } = 1;
 
+    /// <summary>Listed in the legend but not drawn until clicked there (for secondary series).</summary>
+    public bool Hidden { get; init; }
+
     /// <summary>Plotly scatter mode: "lines", "markers" or "lines+markers".</summary>
     public string Mode { get; init; } = "lines";
 }

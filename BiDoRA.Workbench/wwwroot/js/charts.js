@@ -94,6 +94,7 @@ function traceOf(spec) {
   if (spec.color) trace.marker = { color: spec.color };
   if (spec.dash) trace.line.dash = spec.dash;
   if (spec.axis === 2) trace.yaxis = "y2";
+  if (spec.hidden) trace.visible = "legendonly";
   return trace;
 }
 
