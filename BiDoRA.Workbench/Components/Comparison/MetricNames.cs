@@ -22,11 +22,11 @@ internal static class MetricNames
         _ => metric.Replace('_', ' '),
     };
 
-    /// <summary>Three significant digits, and "&lt; 0.001" style for tiny p-values.</summary>
+    /// <summary>Three significant digits; scientific notation below 0.0001.</summary>
     public static string PValue(double p) =>
         !double.IsFinite(p) ? "–"
         : p < 0.0001 ? p.ToString("0.0e0", CultureInfo.InvariantCulture)
-        : p.ToString(p < 0.001 ? "0.0000" : "0.###", CultureInfo.InvariantCulture);
+        : p.ToString("G3", CultureInfo.InvariantCulture);
 
     public static string Number(double? value) => value is { } v ? Display.Number(v) : "–";
 

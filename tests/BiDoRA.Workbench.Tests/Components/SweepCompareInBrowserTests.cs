@@ -48,9 +48,9 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.GetByTestId("new-sweep-model")).ToContainTextAsync("tiny");
         foreach (var method in new[] { "lora", "dora", "bidora" })
         {
-            await Assertions.Expect(page.Locator($"[data-testid=new-sweep-method-{method}] input")).ToBeCheckedAsync();
+            await Assertions.Expect(Field(page, $"new-sweep-method-{method}")).ToBeCheckedAsync();
         }
-        await Assertions.Expect(page.Locator("[data-testid=new-sweep-method-full] input")).Not.ToBeCheckedAsync();
+        await Assertions.Expect(Field(page, "new-sweep-method-full")).Not.ToBeCheckedAsync();
         await FillAsync(page, "new-sweep-seeds", "3");
         await FillAsync(page, "new-sweep-steps", "12");
         await FillAsync(page, "new-sweep-batch", "8");
@@ -109,10 +109,13 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
 
     private static async Task FillAsync(IPage page, string testId, string value)
     {
-        var input = page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
+        var input = Field(page, testId);
         await input.FillAsync(value);
         await input.PressAsync("Tab");
     }
+
+    // MudBlazor puts extra attributes on the input itself or on its wrapper, depending on the component.
+    private static ILocator Field(IPage page, string testId) => page.Locator($"input[data-testid={testId}], [data-testid={testId}] input").First;
 
     private async Task<DatasetRecord> SampleAsync(string sample)
     {
