@@ -82,6 +82,18 @@ public abstract class AdaptedLinear : nn.Module<Tensor, Tensor>
         return nn.Linear(weight, bias);
     }
 
+    public sealed override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return ForwardFromBase(x, nn.functional.linear(x, BaseWeight)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The layer's output given <paramref name="baseProduct"/> = x·W0ᵀ (no bias), so that a caller can compute the
+    /// base products of several layers that read the same input in one matrix product (fused QKV).
+    /// </summary>
+    internal abstract Tensor ForwardFromBase(Tensor x, Tensor baseProduct);
+
     private protected Tensor AdapterInput(Tensor x) =>
         training && Dropout > 0 ? nn.functional.dropout(x, Dropout, training: true) : x;
 

@@ -55,7 +55,7 @@ public sealed class DoraLinear : AdaptedLinear
         return ((Magnitude / norm).unsqueeze(1) * direction).MoveToOuterDisposeScope();
     }
 
-    public override Tensor forward(Tensor x)
+    internal override Tensor ForwardFromBase(Tensor x, Tensor baseProduct)
     {
         using var scope = NewDisposeScope();
         var scale = Magnitude / WeightNorm();
@@ -65,13 +65,13 @@ public sealed class DoraLinear : AdaptedLinear
             // PEFT's form: the base path sees x, the DoRA correction sees the dropped-out input, so x̃·W0ᵀ is recomputed.
             var dropped = AdapterInput(x);
             var baseDropped = nn.functional.linear(dropped, BaseWeight);
-            result = base_layer.call(x) + (scale - 1) * baseDropped + scale * LowRankPath(dropped);
+            result = (BaseBias is { } b ? baseProduct + b : baseProduct) + (scale - 1) * baseDropped + scale * LowRankPath(dropped);
         }
         else
         {
             // (m/n) ⊙ (x W0ᵀ + s·x Aᵀ Bᵀ) + b: one full-size matmul forward and one backward (for x), never the
             // (out × in) weight gradient that applying a merged W' would cost.
-            result = scale * (nn.functional.linear(x, BaseWeight) + LowRankPath(x));
+            result = scale * (baseProduct + LowRankPath(x));
             if (BaseBias is { } bias) result = result + bias;
         }
         return result.MoveToOuterDisposeScope();

@@ -134,6 +134,7 @@ public static class Benchmark
             }, options.WarmupSteps, options.Steps, ct);
             var flops = bench.Flops.Step(method);
             var gflops = flops / summary.Median / 1e9;
+            progress?.Report($"{benchCase.Model} {batch}x{length}: {method.Name}: {summary.Median:F3} s per iteration (spread {summary.RelativeSpread:P0}), {gflops:F1} GFLOP/s");
             methods.Add(new MethodBenchmark(method.Name, summary, tokens * (method.IsBiLevel ? 2 : 1) / summary.Median, flops, gflops,
                 gflops / peak.PeakGflops, null, ProcessMemory.PeakResident, cudaPeak, bench.TrainableParameters));
         }

@@ -14,6 +14,11 @@ internal static class BenchmarkAblations
         var (batch, length) = Benchmark.Shape(benchCase, options);
         var results = new List<AblationResult>();
         var model = benchCase.Model;
+        void Add(AblationResult r)
+        {
+            results.Add(r);
+            progress?.Report($"Ablation: {r.Change} ({r.Measured}): {r.BeforeSeconds:F3} s before, {r.AfterSeconds:F3} s after");
+        }
 
         var warmup = Math.Max(1, options.WarmupSteps);
         using (enable_grad())
@@ -25,8 +30,31 @@ internal static class BenchmarkAblations
                 using var explicitAttention = AttentionKernel.TwiceDifferentiable();
                 return bench.Iterate();
             }, bench.Iterate, warmup, options.Steps, ct);
-            results.Add(new AblationResult("scaled_dot_product_attention with autograd", $"DoRA training step {batch}x{length}", model,
+            Add(new AblationResult("scaled_dot_product_attention with autograd", $"DoRA training step {batch}x{length}", model,
                 before.Median, after.Median, "before: explicit softmax(QKᵀ)V, still used where a pass is differentiated twice (unrolled hypergradient)"));
+        }
+
+        progress?.Report("Ablation: fused query-key-value projection");
+        foreach (var method in new[] { BenchmarkMethod.Full, BenchmarkMethod.Dora })
+        {
+            using var grad = enable_grad();
+            using var bench = new TrainingBench(config, method, batch, length, options, device);
+            var (before, after) = Benchmark.Interleaved(() =>
+            {
+                using var separate = ProjectionFusion.Off();
+                return bench.Iterate();
+            }, bench.Iterate, warmup, options.Steps, ct);
+            Add(new AblationResult("one fused QKV projection", $"{method.Name} training step {batch}x{length}", model, before.Median, after.Median,
+                method == BenchmarkMethod.Dora ? "adapters add their parts to their slice of the fused base product" : null));
+        }
+        using (var run = new InferenceBench.Run(config, batch, length, options, device, merged: true))
+        {
+            var (before, after) = Benchmark.Interleaved(() =>
+            {
+                using var separate = ProjectionFusion.Off();
+                return run.Forward();
+            }, run.Forward, 1, options.InferenceBatches, ct);
+            Add(new AblationResult("one fused QKV projection", $"inference batch {batch}x{length}", model, before.Median, after.Median, null));
         }
 
         progress?.Report("Ablation: merged adapter weights");
@@ -34,12 +62,12 @@ internal static class BenchmarkAblations
         using (var merged = new InferenceBench.Run(config, batch, length, options, device, merged: true))
         {
             var (before, after) = Benchmark.Interleaved(unmerged.Forward, merged.Forward, 1, options.InferenceBatches, ct);
-            results.Add(new AblationResult("merged adapter weights", $"inference batch {batch}x{length}, DoRA on {string.Join(" and ", options.TargetModules)}", model,
+            Add(new AblationResult("merged adapter weights", $"inference batch {batch}x{length}, DoRA on {string.Join(" and ", options.TargetModules)}", model,
                 before.Median, after.Median, null));
         }
 
         progress?.Report("Ablation: length-bucketed batches");
-        results.Add(Bucketing(model, config, batch, options, device, ct));
+        Add(Bucketing(model, config, batch, options, device, ct));
 
         var threads = get_num_threads();
         if (threads > 1)
@@ -57,7 +85,7 @@ internal static class BenchmarkAblations
                     DeviceSelector.SetThreads(threads);
                     return run.Forward();
                 }, 1, options.InferenceBatches, ct);
-                results.Add(new AblationResult($"{threads} intra-op threads instead of 1", $"inference batch {batch}x{length}", model, before.Median, after.Median, null));
+                Add(new AblationResult($"{threads} intra-op threads instead of 1", $"inference batch {batch}x{length}", model, before.Median, after.Median, null));
             }
             finally
             {
@@ -73,7 +101,7 @@ internal static class BenchmarkAblations
     /// </summary>
     private static AblationResult Bucketing(string modelName, EsmConfig config, int batch, BenchmarkOptions options, Device device, CancellationToken ct)
     {
-        var examples = SyntheticData.VariableLength(batch * 16, 10, 100, options.Seed);
+        var examples = SyntheticData.VariableLength(batch * 8, 10, 100, options.Seed);
         var lengths = examples.Select(e => e.Sequence.Length).ToList();
         var shuffled = Enumerable.Range(0, examples.Count).OrderBy(i => new Random(options.Seed + i).Next()).ToArray();
         var random = shuffled.Chunk(batch).ToList();
@@ -91,7 +119,7 @@ internal static class BenchmarkAblations
             }
             return seconds;
         }
-        Epoch(bucketed.Take(2).ToList());
+        Epoch(bucketed.Take(1).ToList());
         var before = Epoch(random);
         var after = Epoch(bucketed);
         var note = $"padding {LengthBucketedBatcher.PaddingFraction(lengths, random):P0} of token slots in random batches, {LengthBucketedBatcher.PaddingFraction(lengths, bucketed):P0} bucketed";
