@@ -62,19 +62,20 @@ public sealed class TrainingFaultTests
             await using (var seed = await WorkbenchServer.StartAsync(data))
             {
                 seed.KeepData = true;
-                longId = seed.AddCsvDataset("long", LongSequences(rows: 500, length: 1022), TaskKind.Binary).Id;
+                longId = seed.AddCsvDataset("long", LongSequences(rows: 20_000, length: 1022), TaskKind.Binary).Id;
                 smallId = seed.AddBbpDataset().Id;
             }
 
             // The workbench runs with 2 GB of writable memory at most (it needs a few hundred MB); the first run's
-            // attention scores, batch × heads × 1024² floats, need over 5 GB in one tensor. The limit makes the
+            // token embeddings alone, 16,384 × 1,024 tokens × 32 floats, need over 2 GB in one tensor (fused attention
+            // never forms the score matrices, so it is the activations that must not fit). The limit makes the
             // allocation fail at once, as it would on a machine that is really full, without using the memory.
             await using var workbench = await WorkbenchProcess.StartAsync(data, dataSegmentLimitKilobytes: 2_000_000);
-            var tooLarge = await workbench.Http.CreateRunAsync(longId, new { method = "lora", steps = 3, batchSize = 4096, device = "cpu" });
+            var tooLarge = await workbench.Http.CreateRunAsync(longId, new { method = "lora", steps = 3, batchSize = 16_384, device = "cpu" });
             var next = await workbench.Http.CreateRunAsync(smallId, new { method = "lora", steps = 3, batchSize = 8, device = "cpu" });
 
             var failed = await workbench.Http.WaitForStatusAsync(tooLarge.Id, RunStatus.Failed, TimeSpan.FromMinutes(2));
-            Assert.StartsWith("Ran out of memory on cpu at batch size 4096 (one tensor needed ", failed.Error);
+            Assert.StartsWith("Ran out of memory on cpu at batch size 16384 (one tensor needed ", failed.Error);
             Assert.Contains("smaller batch size", failed.Error);
             Assert.DoesNotContain("frame #", failed.Error);
 
