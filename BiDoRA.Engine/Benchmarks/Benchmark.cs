@@ -25,7 +25,20 @@ public static class Benchmark
         var started = DateTimeOffset.UtcNow;
         var clock = Stopwatch.StartNew();
         var device = DeviceSelector.Resolve(options.Device);
-        if (options.Threads is { } threads) DeviceSelector.SetThreads(threads);
+        var previousThreads = DeviceSelector.ThreadOverride;
+        try
+        {
+            if (options.Threads is { } threads) DeviceSelector.SetThreads(threads);
+            return Measure(options, device, started, clock, progress, cancellationToken);
+        }
+        finally
+        {
+            DeviceSelector.SetThreads(previousThreads);
+        }
+    }
+
+    private static BenchmarkReport Measure(BenchmarkOptions options, Device device, DateTimeOffset started, Stopwatch clock, IProgress<string>? progress, CancellationToken cancellationToken)
+    {
         using var _ = no_grad();
         var machine = Machine(device);
 

@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Runtime;
@@ -32,6 +33,25 @@ internal static class BenchmarkAblations
             }, bench.Iterate, warmup, options.Steps, ct);
             Add(new AblationResult("scaled_dot_product_attention with autograd", $"DoRA training step {batch}x{length}", model,
                 before.Median, after.Median, "before: explicit softmax(QKᵀ)V, still used where a pass is differentiated twice (unrolled hypergradient)"));
+        }
+
+        progress?.Report("Ablation: regulariser from the low-rank Gram");
+        using (enable_grad())
+        {
+            using var bench = new TrainingBench(config, BenchmarkMethod.BiDoraFirstOrder, batch, length, options, device);
+            var dora = bench.Session.Dora;
+            var parameters = dora.SelectMany(d => d.DirectionParameters).Select(p => (Tensor)p).ToArray();
+            double Regulariser(Func<IReadOnlyList<DoraLinear>, Tensor> form)
+            {
+                var clock = System.Diagnostics.Stopwatch.StartNew();
+                using var scope = NewDisposeScope();
+                autograd.grad([form(dora)], parameters);
+                return clock.Elapsed.TotalSeconds;
+            }
+            var (before, after) = Benchmark.Interleaved(() => Regulariser(OrthogonalityRegularizer.ComputeExplicit), () => Regulariser(OrthogonalityRegularizer.Compute),
+                warmup, Math.Max(3, options.Steps), ct);
+            Add(new AblationResult("orthogonality regulariser from W0W0ᵀ and the low rank, norms from its diagonal", $"R and its gradient, {dora.Count} DoRA layers", model,
+                before.Median, after.Median, "before: row-normalised direction formed and multiplied out each step"));
         }
 
         progress?.Report("Ablation: fused query-key-value projection");
