@@ -44,30 +44,36 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
         page.PageError += (_, error) => errors.Add(error);
 
         await page.GotoAsync(Url($"/sweeps/new?dataset={bbp.Id}"), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
-        await Assertions.Expect(page.GetByTestId("new-sweep-dataset")).ToContainTextAsync("bbp", new() { Timeout = 30_000 });
-        await Assertions.Expect(page.GetByTestId("new-sweep-model")).ToContainTextAsync("tiny");
+        await Assertions.Expect(Field(page, "new-sweep-dataset")).ToHaveValueAsync(bbp.Id, new() { Timeout = 30_000 });
+        await Assertions.Expect(Field(page, "new-sweep-model")).ToHaveValueAsync("tiny");
         foreach (var method in new[] { "lora", "dora", "bidora" })
         {
             await Assertions.Expect(Field(page, $"new-sweep-method-{method}")).ToBeCheckedAsync();
         }
         await Assertions.Expect(Field(page, "new-sweep-method-full")).Not.ToBeCheckedAsync();
         await FillAsync(page, "new-sweep-seeds", "3");
-        await FillAsync(page, "new-sweep-steps", "12");
+        await FillAsync(page, "new-sweep-steps", "6");
         await FillAsync(page, "new-sweep-batch", "8");
         await page.GetByText("Advanced settings (shared by every run)").ClickAsync();
         await FillAsync(page, "new-sweep-rank", "4");
-        // Evaluations at steps 6 and 12 are the analysis snapshots: two symbols in the scatter.
-        await FillAsync(page, "new-sweep-eval-every", "6");
-        await FillAsync(page, "new-sweep-checkpoint-every", "12");
+        // Evaluations at steps 3 and 6 are the analysis snapshots: two symbols in the scatter.
+        await FillAsync(page, "new-sweep-eval-every", "3");
+        await FillAsync(page, "new-sweep-checkpoint-every", "6");
         await Assertions.Expect(page.GetByTestId("new-sweep-start")).ToContainTextAsync("Start 9 runs");
         await page.GetByTestId("new-sweep-start").ClickAsync();
 
         await page.WaitForURLAsync(new Regex("/sweeps/[0-9a-z]+$"), new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("sweep-cell")).ToHaveCountAsync(9);
-        await Assertions.Expect(page.Locator("[data-sweep-status]")).ToHaveAttributeAsync("data-sweep-status", "Completed", new() { Timeout = 240_000 });
+        try
+        {
+            await Assertions.Expect(page.Locator("[data-sweep-status]")).ToHaveAttributeAsync("data-sweep-status", "Completed", new() { Timeout = 300_000 });
+        }
+        finally
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.ScreenshotsDirectory, "sweep-page.png"), FullPage = true });
+        }
         await Assertions.Expect(page.Locator("[data-testid=sweep-cell][data-run-status=Completed]")).ToHaveCountAsync(9);
         await Assertions.Expect(page.GetByTestId("sweep-report")).ToHaveAttributeAsync("href", new Regex("api/sweeps/[0-9a-z]+/report$"));
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.ScreenshotsDirectory, "sweep-page.png"), FullPage = true });
 
         await page.GetByTestId("sweep-compare").ClickAsync();
         await page.WaitForURLAsync(new Regex("/compare\\?sweep="));
@@ -89,7 +95,7 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
             "() => { const el = document.querySelector('[data-testid=decomposition-scatter]'); if (!el || !el.data) return 0;" +
             " return el.data.filter(t => t.legendgroup === 'layers').reduce((n, t) => n + t.x.length, 0); }", null, new() { Timeout = 30_000 });
         var count = await points.JsonValueAsync<int>();
-        // tiny: 2 layers × query and value = 4 matrices, at steps 6 and 12.
+        // tiny: 2 layers × query and value = 4 matrices, at steps 3 and 6.
         Assert.Equal(8, count);
         await Assertions.Expect(page.GetByTestId("decomposition-fit")).ToContainTextAsync("k = ");
         var bars = await page.EvaluateAsync<int>("() => document.querySelector('[data-testid=compare-bars]').data.length");
