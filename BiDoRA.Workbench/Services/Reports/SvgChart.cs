@@ -148,10 +148,13 @@ internal static class SvgChart
         var raw = (max - min) / target;
         var magnitude = Math.Pow(10, Math.Floor(Math.Log10(raw)));
         var step = new[] { 1, 2, 5, 10 }.Select(f => f * magnitude).First(s => s >= raw);
-        var first = Math.Floor(min / step) * step;
+        // Ticks are k·step for whole k, so rounding never accumulates; k is nudged until they cover [min, max].
+        var k0 = (long)Math.Floor(min / step);
+        while (k0 * step > min) k0--;
+        var k1 = (long)Math.Ceiling(max / step);
+        while (k1 * step < max) k1++;
         var ticks = new List<double>();
-        for (var t = first; t <= max + step * 0.5 && ticks.Count < 50; t += step) ticks.Add(Math.Round(t / step) * step);
-        if (ticks[^1] < max) ticks.Add(ticks[^1] + step);
+        for (var k = k0; k <= k1 && ticks.Count < 50; k++) ticks.Add(k * step);
         return [.. ticks];
     }
 
