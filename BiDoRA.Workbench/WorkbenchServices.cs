@@ -2,6 +2,7 @@ using BiDoRA.Workbench.Api;
 using BiDoRA.Workbench.Security;
 using BiDoRA.Workbench.Services;
 using BiDoRA.Workbench.Services.Datasets;
+using BiDoRA.Workbench.Services.Evaluation;
 using BiDoRA.Workbench.Services.Events;
 using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Predictions;
@@ -59,6 +60,7 @@ internal static class WorkbenchServices
         services.AddSingleton<RunFactory>();
         services.AddSingleton<RunEstimates>();
         services.AddSingleton<RunArtifacts>();
+        services.AddEvaluationServices();
         services.AddHostedService<RunRecovery>();
         services.AddSingleton<RunQueue>();
         services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());

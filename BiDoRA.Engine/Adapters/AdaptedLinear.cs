@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Runtime;
 using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
@@ -64,7 +65,7 @@ public abstract class AdaptedLinear : nn.Module<Tensor, Tensor>
     public IEnumerable<Parameter> DirectionParameters => [LoraA, LoraB];
 
     /// <summary>V = W0 + s·B·A, in the graph of A and B.</summary>
-    public Tensor Direction() => BaseWeight + LoraB.matmul(LoraA) * Scaling;
+    public Tensor Direction() => BaseWeight + TensorProducts.MatMul(LoraB, LoraA) * Scaling;
 
     /// <summary>The weight this layer applies: what <see cref="Merge"/> bakes into a plain Linear.</summary>
     public abstract Tensor EffectiveWeight();
@@ -80,6 +81,18 @@ public abstract class AdaptedLinear : nn.Module<Tensor, Tensor>
         bias?.MoveToOuterDisposeScope();
         return nn.Linear(weight, bias);
     }
+
+    public sealed override Tensor forward(Tensor x)
+    {
+        using var scope = NewDisposeScope();
+        return ForwardFromBase(x, nn.functional.linear(x, BaseWeight)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>
+    /// The layer's output given <paramref name="baseProduct"/> = x·W0ᵀ (no bias), so that a caller can compute the
+    /// base products of several layers that read the same input in one matrix product (fused QKV).
+    /// </summary>
+    internal abstract Tensor ForwardFromBase(Tensor x, Tensor baseProduct);
 
     private protected Tensor AdapterInput(Tensor x) =>
         training && Dropout > 0 ? nn.functional.dropout(x, Dropout, training: true) : x;

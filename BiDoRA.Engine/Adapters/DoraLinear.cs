@@ -1,3 +1,4 @@
+using TorchSharp;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 
@@ -46,6 +47,53 @@ public sealed class DoraLinear : AdaptedLinear
         return (direction / RowNorm(direction).unsqueeze(1)).MoveToOuterDisposeScope();
     }
 
+    private Tensor? _baseGram;
+    private (IntPtr Data, double Sum) _baseGramKey;
+
+    /// <summary>
+    /// V̂V̂ᵀ (out × out), the Gram matrix of the row-normalised direction, from the low-rank structure of
+    /// V = W0 + s·B·A: VVᵀ = W0W0ᵀ + s·(B(AW0ᵀ) + (B(AW0ᵀ))ᵀ) + s²·B(AAᵀ)Bᵀ, then divided by n_i·n_j with the row norms
+    /// n read off its diagonal. W0W0ᵀ is computed once (W0 is frozen), so each call costs O(out²·r) instead of
+    /// O(out²·in) and never forms V. Equal to <see cref="NormalizedDirection"/> times its transpose up to rounding.
+    /// </summary>
+    public Tensor NormalizedGram()
+    {
+        using var scope = NewDisposeScope();
+        var a = LoraA;
+        var b = LoraB;
+        var crossed = b.matmul(a.matmul(BaseWeight.t()));                // B(AW0ᵀ), out × out
+        var lowRank = b.matmul(a.matmul(a.t())).matmul(b.t());           // B(AAᵀ)Bᵀ
+        var gram = BaseGram() + (crossed + crossed.t()) * Scaling + lowRank * (Scaling * Scaling);
+        var eps = gram.dtype == ScalarType.Float64 ? 1e-30 : 1e-12;
+        var norm = gram.diagonal().clamp_min(eps * eps).sqrt();
+        return (gram / norm.unsqueeze(1) / norm.unsqueeze(0)).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>W0·W0ᵀ, recomputed only if W0 was written to since (its storage or its sum changed).</summary>
+    private Tensor BaseGram()
+    {
+        using var _ = no_grad();
+        var w0 = BaseWeight;
+        var key = (w0.Handle, w0.sum().ToDouble());
+        if (_baseGram is null || _baseGramKey != key)
+        {
+            _baseGram?.Dispose();
+            _baseGram = w0.matmul(w0.t()).DetachFromDisposeScope();
+            _baseGramKey = key;
+        }
+        return _baseGram;
+    }
+
+    protected override void Dispose(bool disposing)
+    {
+        if (disposing)
+        {
+            _baseGram?.Dispose();
+            _baseGram = null;
+        }
+        base.Dispose(disposing);
+    }
+
     public override Tensor EffectiveWeight()
     {
         using var scope = NewDisposeScope();
@@ -55,7 +103,7 @@ public sealed class DoraLinear : AdaptedLinear
         return ((Magnitude / norm).unsqueeze(1) * direction).MoveToOuterDisposeScope();
     }
 
-    public override Tensor forward(Tensor x)
+    internal override Tensor ForwardFromBase(Tensor x, Tensor baseProduct)
     {
         using var scope = NewDisposeScope();
         var scale = Magnitude / WeightNorm();
@@ -65,13 +113,13 @@ public sealed class DoraLinear : AdaptedLinear
             // PEFT's form: the base path sees x, the DoRA correction sees the dropped-out input, so x̃·W0ᵀ is recomputed.
             var dropped = AdapterInput(x);
             var baseDropped = nn.functional.linear(dropped, BaseWeight);
-            result = base_layer.call(x) + (scale - 1) * baseDropped + scale * LowRankPath(dropped);
+            result = (BaseBias is { } b ? baseProduct + b : baseProduct) + (scale - 1) * baseDropped + scale * LowRankPath(dropped);
         }
         else
         {
             // (m/n) ⊙ (x W0ᵀ + s·x Aᵀ Bᵀ) + b: one full-size matmul forward and one backward (for x), never the
             // (out × in) weight gradient that applying a merged W' would cost.
-            result = scale * (nn.functional.linear(x, BaseWeight) + LowRankPath(x));
+            result = scale * (baseProduct + LowRankPath(x));
             if (BaseBias is { } bias) result = result + bias;
         }
         return result.MoveToOuterDisposeScope();

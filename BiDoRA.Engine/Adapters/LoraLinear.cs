@@ -14,9 +14,10 @@ public sealed class LoraLinear : AdaptedLinear
 
     public override Tensor EffectiveWeight() => Direction();
 
-    public override Tensor forward(Tensor x)
+    internal override Tensor ForwardFromBase(Tensor x, Tensor baseProduct)
     {
         using var scope = NewDisposeScope();
-        return (base_layer.call(x) + LowRankPath(AdapterInput(x))).MoveToOuterDisposeScope();
+        var result = BaseBias is { } bias ? baseProduct + bias : baseProduct;
+        return (result + LowRankPath(AdapterInput(x))).MoveToOuterDisposeScope();
     }
 }

@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Runtime;
 using static TorchSharp.torch;
 
 namespace BiDoRA.Engine.Adapters;
@@ -16,18 +17,38 @@ public static class OrthogonalityRegularizer
         Tensor? total = null;
         foreach (var layer in layers)
         {
+            var term = OfGram(layer.NormalizedGram());
+            total = total is null ? term : total + term;
+        }
+        return (total! / layers.Count).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The same value formed from each row-normalised direction (O(out²·in) per layer): the reference for <see cref="Compute"/>.</summary>
+    public static Tensor ComputeExplicit(IReadOnlyList<DoraLinear> layers)
+    {
+        if (layers.Count == 0) throw new ArgumentException("No adapted layers to regularise.", nameof(layers));
+        using var scope = NewDisposeScope();
+        Tensor? total = null;
+        foreach (var layer in layers)
+        {
             var term = Of(layer.NormalizedDirection());
             total = total is null ? term : total + term;
         }
         return (total! / layers.Count).MoveToOuterDisposeScope();
     }
 
+    /// <summary>||G − I||_F for a Gram matrix G of row-normalised vectors.</summary>
+    public static Tensor OfGram(Tensor gram)
+    {
+        using var scope = NewDisposeScope();
+        var identity = eye(gram.shape[0], dtype: gram.dtype, device: gram.device);
+        return linalg.matrix_norm(gram - identity).MoveToOuterDisposeScope();
+    }
+
     /// <summary>||D Dᵀ − I||_F for one row-normalised matrix D.</summary>
     public static Tensor Of(Tensor normalizedDirection)
     {
         using var scope = NewDisposeScope();
-        var gram = normalizedDirection.matmul(normalizedDirection.t());
-        var identity = eye(gram.shape[0], dtype: gram.dtype, device: gram.device);
-        return linalg.matrix_norm(gram - identity).MoveToOuterDisposeScope();
+        return OfGram(TensorProducts.MatMul(normalizedDirection, normalizedDirection.t())).MoveToOuterDisposeScope();
     }
 }

@@ -3,7 +3,8 @@ namespace BiDoRA.Engine.Evaluation;
 /// <summary>
 /// Classification metrics as the BiDoRA paper reports them (precision, recall and F1 weighted by support) plus their
 /// macro averages, MCC and ROC-AUC. A class never predicted has precision 0 (scikit-learn's zero_division=0);
-/// ROC-AUC is NaN when the truth holds a single class.
+/// macro averages run over the classes that occur in the truth or the predictions (scikit-learn's default labels),
+/// so a class absent from a small test split does not pull them down; ROC-AUC is NaN when the truth holds a single class.
 /// </summary>
 public sealed record ClassificationMetrics(
     double Accuracy,
@@ -36,12 +37,21 @@ public sealed record ClassificationMetrics(
     /// <param name="classCount">Number of classes (ids 0 … classCount − 1).</param>
     public static ClassificationMetrics Compute(IReadOnlyList<int> truth, IReadOnlyList<int> predicted, IReadOnlyList<double[]>? probabilities, int classCount)
     {
-        if (truth.Count != predicted.Count) throw new ArgumentException("truth and predictions differ in length");
+        if (truth.Count != predicted.Count) throw new ArgumentException($"truth has {truth.Count} labels but there are {predicted.Count} predictions.", nameof(predicted));
+        if (classCount < 1) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "There must be at least one class.");
+        if (probabilities is not null && probabilities.Count != truth.Count)
+            throw new ArgumentException($"truth has {truth.Count} labels but there are {probabilities.Count} probability rows.", nameof(probabilities));
         var n = truth.Count;
         var confusion = new int[classCount, classCount];
-        for (var i = 0; i < n; i++) confusion[truth[i], predicted[i]]++;
+        for (var i = 0; i < n; i++)
+        {
+            if ((uint)truth[i] >= (uint)classCount) throw new ArgumentException($"truth[{i}] is class {truth[i]}, outside 0..{classCount - 1}.", nameof(truth));
+            if ((uint)predicted[i] >= (uint)classCount) throw new ArgumentException($"predicted[{i}] is class {predicted[i]}, outside 0..{classCount - 1}.", nameof(predicted));
+            confusion[truth[i], predicted[i]]++;
+        }
 
         double pw = 0, rw = 0, fw = 0, pm = 0, rm = 0, fm = 0;
+        var present = 0;
         for (var c = 0; c < classCount; c++)
         {
             double tp = confusion[c, c], support = 0, predictedCount = 0;
@@ -53,12 +63,18 @@ public sealed record ClassificationMetrics(
             var precision = predictedCount > 0 ? tp / predictedCount : 0;
             var recall = support > 0 ? tp / support : 0;
             var f1 = precision + recall > 0 ? 2 * precision * recall / (precision + recall) : 0;
-            pm += precision / classCount; rm += recall / classCount; fm += f1 / classCount;
+            if (support + predictedCount > 0)
+            {
+                present++;
+                pm += precision; rm += recall; fm += f1;
+            }
             if (n > 0)
             {
                 pw += precision * support / n; rw += recall * support / n; fw += f1 * support / n;
             }
         }
+        if (n == 0) (pw, rw, fw) = (double.NaN, double.NaN, double.NaN);
+        (pm, rm, fm) = present > 0 ? (pm / present, rm / present, fm / present) : (double.NaN, double.NaN, double.NaN);
         var correct = Enumerable.Range(0, classCount).Sum(c => confusion[c, c]);
         var accuracy = n > 0 ? (double)correct / n : double.NaN;
         return new ClassificationMetrics(accuracy, pw, rw, fw, pm, rm, fm, MatthewsCorrelation(confusion, classCount, n),

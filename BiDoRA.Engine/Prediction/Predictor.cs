@@ -22,41 +22,62 @@ public sealed class Predictor : IDisposable
     private readonly Device _device;
     private readonly Lock _gate = new();
 
-    private Predictor(string runDirectory, RunRecordFile record, string modelFolder, Device device)
+    private Predictor(string runDirectory, TaskKind task, IReadOnlyList<string>? classNames, TargetScaler scaler, Device device, EsmModel esm, SequenceModel model)
     {
         RunDirectory = runDirectory;
-        Task = record.Task;
-        ClassNames = record.ClassNames;
-        _scaler = record.TargetScaler;
+        Task = task;
+        ClassNames = classNames;
+        _scaler = scaler;
         _device = device;
-        var plan = record.Plan;
-        _esm = EsmModel.FromPretrained(modelFolder, device).Model;
-        _tokenizer = _esm.Tokenizer;
-        var classes = Task == TaskKind.Regression ? 1 : ClassNames?.Count ?? 2;
-        var head = new TaskHead(_esm.Config.HiddenSize, classes, 0, plan.Pooling, device, ScalarType.Float32);
-        _model = new SequenceModel(_esm.Backbone, head);
-        var adapted = AdapterInjector.Inject(_esm.Backbone, new AdapterOptions
-        {
-            Method = plan.Method, Rank = plan.Rank, Alpha = plan.Alpha, TargetModules = plan.TargetModules, DetachNorm = plan.DetachNorm,
-        });
-        var parameters = _model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-        using (no_grad())
-        {
-            if (plan.Method == AdapterMethod.Full)
-            {
-                Copy(Path.Combine(runDirectory, RunFolder.FullModelFile), parameters, name => name);
-            }
-            else
-            {
-                Copy(Path.Combine(runDirectory, RunFolder.AdapterFile), parameters, name => name.StartsWith(RunFolder.PeftPrefix, StringComparison.Ordinal)
-                    ? name[RunFolder.PeftPrefix.Length..]
-                    : null);
-            }
-            Copy(Path.Combine(runDirectory, RunFolder.HeadFile), parameters, name => name);
-        }
-        AdapterInjector.Merge(_esm.Backbone, adapted);
+        _esm = esm;
+        _tokenizer = esm.Tokenizer;
+        _model = model;
         _model.eval();
     }
+
+    private static Predictor FromRun(string runDirectory, RunRecordFile record, string modelFolder, Device device)
+    {
+        var plan = record.Plan;
+        var esm = EsmModel.FromPretrained(modelFolder, device).Model;
+        var classes = record.Task == TaskKind.Regression ? 1 : record.ClassNames?.Count ?? 2;
+        var head = new TaskHead(esm.Config.HiddenSize, classes, 0, plan.Pooling, device, ScalarType.Float32);
+        var model = new SequenceModel(esm.Backbone, head);
+        try
+        {
+            var adapted = AdapterInjector.Inject(esm.Backbone, new AdapterOptions
+            {
+                Method = plan.Method, Rank = plan.Rank, Alpha = plan.Alpha, TargetModules = plan.TargetModules, DetachNorm = plan.DetachNorm,
+            });
+            var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
+            using (no_grad())
+            {
+                if (plan.Method == AdapterMethod.Full)
+                {
+                    Copy(Path.Combine(runDirectory, RunFolder.FullModelFile), parameters, name => name);
+                }
+                else
+                {
+                    Copy(Path.Combine(runDirectory, RunFolder.AdapterFile), parameters, name => name.StartsWith(RunFolder.PeftPrefix, StringComparison.Ordinal)
+                        ? name[RunFolder.PeftPrefix.Length..]
+                        : null);
+                }
+                Copy(Path.Combine(runDirectory, RunFolder.HeadFile), parameters, name => name);
+            }
+            AdapterInjector.Merge(esm.Backbone, adapted);
+            return new Predictor(runDirectory, record.Task, record.ClassNames, record.TargetScaler, device, esm, model);
+        }
+        catch
+        {
+            model.Dispose();
+            esm.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>A classifier over a model in memory (adapters, if any, already merged): the benchmark's predictor. Takes ownership.</summary>
+    internal static Predictor InMemory(EsmModel esm, SequenceModel model, int classes, Device device) =>
+        new("(in memory)", classes == 1 ? TaskKind.Regression : classes == 2 ? TaskKind.Binary : TaskKind.Multiclass,
+            null, TargetScaler.Identity, device, esm, model);
 
     public string RunDirectory { get; }
 
@@ -80,7 +101,7 @@ public sealed class Predictor : IDisposable
         var folder = HuggingFaceModelFolder.LooksLikeModelFolder(record.ModelFolder)
             ? record.ModelFolder
             : ModelResolver.Resolve(record.Plan.Model, modelsDirectory ?? Path.Combine(Environment.CurrentDirectory, "models"));
-        return new Predictor(runDirectory, record, folder, DeviceSelector.Resolve(device));
+        return FromRun(runDirectory, record, folder, DeviceSelector.Resolve(device));
     }
 
     /// <summary>Predicts each sequence (normalised as the importer does: case, white space, a trailing '*').</summary>

@@ -55,10 +55,31 @@ public static class DeviceSelector
         }
     }
 
+    private static int? _threads;
+
+    /// <summary>libtorch's intra-op threads from now on (every later <see cref="Resolve"/> keeps them); null: all logical cores.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">Not positive.</exception>
+    public static void SetThreads(int? threads)
+    {
+        if (threads is <= 0) throw new ArgumentOutOfRangeException(nameof(threads), threads, "Threads must be positive.");
+        TorchRuntime.EnsureInitialised();
+        _threads = threads;
+        torch.set_num_threads(threads ?? EnvironmentThreads() ?? Environment.ProcessorCount);
+    }
+
+    /// <summary>What <see cref="SetThreads"/> last set (null: the default).</summary>
+    public static int? ThreadOverride => _threads;
+
+    /// <summary>BIDORA_THREADS when it holds a positive whole number.</summary>
+    internal static int? EnvironmentThreads() =>
+        int.TryParse(Environment.GetEnvironmentVariable("BIDORA_THREADS"), out var n) && n > 0 ? n : null;
+
     private static torch.Device UseAllCores(torch.Device device)
     {
-        // libtorch defaults to the physical core count it detects, which containers often misreport.
-        torch.set_num_threads(Environment.ProcessorCount);
+        // libtorch defaults to the physical core count it detects, which containers often misreport;
+        // Environment.ProcessorCount honours the container's CPU limit. BIDORA_THREADS overrides both (a machine
+        // shared with other work is often faster with fewer threads than cores: see BENCHMARKS.md).
+        torch.set_num_threads(_threads ?? EnvironmentThreads() ?? Environment.ProcessorCount);
         return device;
     }
 }

@@ -73,6 +73,8 @@ internal sealed class AdamW : IDisposable
 
     public void ZeroGrad()
     {
+        // Each read of .grad makes a new tensor object; the scope frees them now rather than at the next garbage collection.
+        using var scope = NewDisposeScope();
         foreach (var p in Parameters)
         {
             if (p.grad is { } g)
@@ -85,14 +87,15 @@ internal sealed class AdamW : IDisposable
     /// <summary>State tensors named "g{group}.p{index}.exp_avg"/".exp_avg_sq", plus the step count, for checkpoints.</summary>
     public IReadOnlyDictionary<string, Tensor> ExportState()
     {
-        var state = new Dictionary<string, Tensor> { ["step"] = tensor(new[] { StepCount }) };
+        using var scope = NewDisposeScope();
+        var state = new Dictionary<string, Tensor> { ["step"] = tensor(new[] { StepCount }).MoveToOuterDisposeScope() };
         for (var g = 0; g < _groups.Count; g++)
         {
             for (var i = 0; i < _groups[g].Parameters.Count; i++)
             {
                 var (expAvg, expAvgSq) = StateOf(_groups[g].Parameters[i]);
-                state[$"g{g}.p{i}.exp_avg"] = expAvg.detach().cpu().clone();
-                state[$"g{g}.p{i}.exp_avg_sq"] = expAvgSq.detach().cpu().clone();
+                state[$"g{g}.p{i}.exp_avg"] = expAvg.detach().cpu().clone().MoveToOuterDisposeScope();
+                state[$"g{g}.p{i}.exp_avg_sq"] = expAvgSq.detach().cpu().clone().MoveToOuterDisposeScope();
             }
         }
         return state;

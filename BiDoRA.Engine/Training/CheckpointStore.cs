@@ -36,6 +36,12 @@ internal sealed class CheckpointStore(string runDirectory)
     /// <summary>The newest complete checkpoint, or null.</summary>
     public string? Latest() => Completed().LastOrDefault();
 
+    /// <summary>The global step of the newest complete checkpoint, or null.</summary>
+    public int? LatestStep() =>
+        Latest() is { } latest && int.TryParse(Path.GetFileName(latest)["step-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var step)
+            ? step
+            : null;
+
     public static (CheckpointState State, SafetensorsFile Tensors) Open(string checkpoint)
     {
         var state = JsonSerializer.Deserialize<CheckpointState>(File.ReadAllText(Path.Combine(checkpoint, StateJson)), RunFolder.Json)

@@ -84,6 +84,8 @@ internal static class Hypergradient
         var (loss, direct, vPrime) = AtVirtualStep(theta, magnitudes, lowerLoss, upperLoss, settings.Xi, saved, rng);
 
         random.set_rng_state(rng);
+        // This pass is differentiated twice: the fused attention kernel would abort the process there.
+        using var twice = Esm.AttentionKernel.TwiceDifferentiable();
         var lower = lowerLoss();
         var gradTheta = autograd.grad([lower], [.. theta], retain_graph: true, create_graph: true);
         Tensor? dot = null;

@@ -40,6 +40,13 @@ public static class RunFolder
     /// <exception cref="InvalidDataException">run.json is missing or unreadable; the message names the file.</exception>
     public static RunPlan ReadPlan(string runDirectory) => ReadRecord(runDirectory).Plan;
 
+    /// <summary>The newest complete checkpoint of a run folder (the one a resume continues from), or null.</summary>
+    public static (int Step, string Path)? LatestCheckpoint(string runDirectory)
+    {
+        var store = new CheckpointStore(runDirectory);
+        return store.Latest() is { } path && store.LatestStep() is { } step ? (step, path) : null;
+    }
+
     internal static RunRecordFile ReadRecord(string runDirectory)
     {
         var path = Path.Combine(runDirectory, RunFile);

@@ -52,11 +52,36 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         catch (Exception e)
         {
             _logger.LogError(e, "Run in {Directory} failed at step {Step}", plan.OutputDirectory, step);
-            var message = e is TrainingDivergedException or ArgumentException or InvalidDataException or DatasetImportException
-                ? e.Message
-                : $"{e.GetType().Name}: {e.Message}";
+            var message = e switch
+            {
+                TrainingDivergedException => Diverged(e, plan, step),
+                _ when OutOfMemory.Is(e) => OutOfMemory.Describe(e, plan, DeviceName(plan)),
+                ArgumentException or InvalidDataException or DatasetImportException => e.Message,
+                _ => $"{e.GetType().Name}: {e.Message}",
+            };
             emit(new RunFailed(message, step));
             return new TrainingResult(RunOutcome.Failed, plan.OutputDirectory, new Dictionary<string, double>(), step, message);
+        }
+    }
+
+    /// <summary>What diverged and where, which checkpoint survives, and what to change.</summary>
+    private static string Diverged(Exception e, RunPlan plan, int completedSteps)
+    {
+        var kept = new CheckpointStore(plan.OutputDirectory).LatestStep();
+        return $"{e.Message.TrimEnd('.')} at step {completedSteps + 1}. Training stopped; "
+            + (kept is { } k ? $"the last good checkpoint (step {k}) is kept. " : "no checkpoint had been saved yet. ")
+            + "Start a new run with a lower learning rate (or a lower max gradient norm).";
+    }
+
+    private static string DeviceName(RunPlan plan)
+    {
+        try
+        {
+            return DeviceSelector.Resolve(plan.Device).ToString();
+        }
+        catch (Exception)
+        {
+            return plan.Device;
         }
     }
 
@@ -263,39 +288,75 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         private static IReadOnlyList<PredictionSample> Samples(IReadOnlyList<ExamplePrediction> predictions) =>
             predictions.Take(200).Select(p => new PredictionSample(p.Example.Sequence, p.Example.Label, p.Predicted, p.Probabilities)).ToList();
 
-        /// <summary>The adapted matrices' A, B and m (or full weights) at this step, for the ΔM–ΔD analysis; small by design.</summary>
+        /// <summary>
+        /// The adapted matrices' A, B and m (LoRA: A and B; full fine-tuning: the target matrices' weights) at this step,
+        /// for the ΔM–ΔD analysis (<see cref="WeightDecomposition"/>); small by design, W0 stays in the model folder.
+        /// </summary>
         private void SaveAnalysisSnapshot()
         {
-            var folder = Path.Combine(_plan.OutputDirectory, "analysis");
-            Directory.CreateDirectory(folder);
+            using var scope = NewDisposeScope();
             var tensors = new Dictionary<string, Tensor>();
             if (session.Adapted.Count > 0)
             {
                 foreach (var (name, layer) in session.Adapted)
                 {
-                    tensors[name + ".lora_A.weight"] = layer.LoraA.detach().cpu();
-                    tensors[name + ".lora_B.weight"] = layer.LoraB.detach().cpu();
-                    if (layer is Adapters.DoraLinear d) tensors[name + ".lora_magnitude_vector"] = d.Magnitude.detach().cpu();
+                    tensors[name + WeightDecomposition.LoraASuffix] = layer.LoraA.detach().cpu();
+                    tensors[name + WeightDecomposition.LoraBSuffix] = layer.LoraB.detach().cpu();
+                    if (layer is Adapters.DoraLinear d) tensors[name + WeightDecomposition.MagnitudeSuffix] = d.Magnitude.detach().cpu();
                 }
             }
             else
             {
-                foreach (var (name, p) in session.Model.Backbone.named_parameters())
+                // Full fine-tuning: the matrices the adapters would have wrapped, as row statistics against W0 (two
+                // vectors per matrix; the matrices themselves would make each snapshot a sizeable part of the model).
+                var targets = session.Model.Backbone.named_modules()
+                    .Where(m => m.module is TorchSharp.Modules.Linear && Adapters.AdapterInjector.Matches(m.name, _plan.TargetModules))
+                    .Select(m => (m.name, ((TorchSharp.Modules.Linear)m.module).weight!.detach()))
+                    .ToList();
+                try
                 {
-                    if (name.EndsWith("attention.self.query.weight", StringComparison.Ordinal) || name.EndsWith("attention.self.value.weight", StringComparison.Ordinal))
-                        tensors[name] = p.detach().cpu();
+                    foreach (var (name, value) in WeightDecomposition.FullSnapshot(session.ModelFolder, targets)) tensors[name] = value;
+                }
+                catch (InvalidDataException e)
+                {
+                    // The analysis is a by-product: a base model that cannot be read again must not stop training.
+                    logger.LogWarning("No analysis snapshot at step {Step}: {Message}", _globalStep, e.Message);
+                    return;
                 }
             }
-            SafetensorsWriter.Write(Path.Combine(folder, $"step-{_globalStep:D6}.safetensors"), tensors);
+            var metadata = new Dictionary<string, string>
+            {
+                ["step"] = _globalStep.ToString(System.Globalization.CultureInfo.InvariantCulture),
+                ["method"] = _plan.Method.ToString(),
+                ["scaling"] = RunFolder.Number(_plan.Alpha / _plan.Rank),
+            };
+            try
+            {
+                SafetensorsWriter.Write(WeightDecomposition.SnapshotPath(_plan.OutputDirectory, _globalStep), tensors, metadata);
+            }
+            finally
+            {
+                foreach (var t in tensors.Values) t.Dispose();
+            }
         }
 
         private string Save(TrainingPhase phase, int phaseStep, BatchStream lowerStream, BatchStream upperStream, int upperSteps, AdamW lower, AdamW upper)
         {
             var tensors = new Dictionary<string, Tensor>();
             foreach (var (name, value) in session.TrainableSnapshot()) tensors["param." + name] = value;
+            // A checkpoint must be one to go back to: weights that went NaN or infinite (an infinite gradient can do
+            // that behind a finite loss) stop the run here instead of replacing the last good checkpoint.
+            if (FirstNonFinite(tensors) is { } broken)
+            {
+                foreach (var t in tensors.Values) t.Dispose();
+                throw new TrainingDivergedException($"The parameter {broken["param.".Length..]} became NaN or infinite");
+            }
             foreach (var (name, value) in lower.ExportState()) tensors["opt.lower." + name] = value;
             if (session.IsBiLevel) foreach (var (name, value) in upper.ExportState()) tensors["opt.upper." + name] = value;
-            tensors["rng.torch"] = random.get_rng_state().to(ScalarType.Int64);   // safetensors has no U8 here
+            using (var rng = random.get_rng_state())
+            {
+                tensors["rng.torch"] = rng.to(ScalarType.Int64);   // safetensors has no U8 here
+            }
             var state = new CheckpointState
             {
                 Phase = phase, PhaseStep = phaseStep, GlobalStep = _globalStep, LowerStream = lowerStream.Position,
@@ -307,6 +368,17 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             foreach (var t in tensors.Values) t.Dispose();
             emit(new CheckpointSaved(_globalStep, path));
             return path;
+        }
+
+        private static string? FirstNonFinite(Dictionary<string, Tensor> tensors)
+        {
+            foreach (var (name, value) in tensors)
+            {
+                using var finite = isfinite(value);
+                using var all = finite.all();
+                if (!all.item<bool>()) return name;
+            }
+            return null;
         }
 
         private TrainingResult Cancel(TrainingPhase phase, int phaseStep, BatchStream lowerStream, BatchStream upperStream, int upperSteps, AdamW lower, AdamW upper)

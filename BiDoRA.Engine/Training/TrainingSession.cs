@@ -25,14 +25,14 @@ internal sealed class TrainingSession : IDisposable
     private readonly Dictionary<string, Tensor> _initial;
     private readonly Dictionary<string, Tensor> _initialMagnitudes;
 
-    private TrainingSession(RunPlan plan, TrainingData data, string modelFolder)
+    private TrainingSession(RunPlan plan, TrainingData data, string modelFolder, EsmModel? model = null)
     {
         Plan = plan;
         Data = data;
         ModelFolder = modelFolder;
         Device = DeviceSelector.Resolve(plan.Device);
         random.manual_seed(plan.Seed);
-        _esm = EsmModel.FromPretrained(modelFolder, Device).Model;
+        _esm = model ?? EsmModel.FromPretrained(modelFolder, Device).Model;
         Tokenizer = _esm.Tokenizer;
         var config = _esm.Config;
         var head = new TaskHead(config.HiddenSize, data.ClassCount, config.HiddenDropoutProb, plan.Pooling, Device, ScalarType.Float32);
@@ -97,6 +97,9 @@ internal sealed class TrainingSession : IDisposable
         return new TrainingSession(plan, data, ModelResolver.Resolve(plan.Model, modelsDirectory));
     }
 
+    /// <summary>A session over a model already in memory (the benchmark's randomly initialised catalog models); it takes ownership.</summary>
+    internal static TrainingSession Create(RunPlan plan, TrainingData data, EsmModel model) => new(plan, data, "(in memory)", model);
+
     /// <summary>The optimiser of a phase: one group over what that phase trains.</summary>
     public AdamW LowerOptimizer()
     {
@@ -149,6 +152,7 @@ internal sealed class TrainingSession : IDisposable
             }
             if (Plan.MaxGradNorm > 0)
             {
+                using var scope = NewDisposeScope();
                 nn.utils.clip_grad_norm_(optimizer.Parameters, Plan.MaxGradNorm);
             }
             optimizer.Step(learningRateFactor);
@@ -274,7 +278,7 @@ internal sealed class TrainingSession : IDisposable
     }
 
     /// <summary>Copies of the trainable parameters by name (checkpoints, best weights).</summary>
-    public Dictionary<string, Tensor> TrainableSnapshot() => TrainableNames.ToDictionary(n => n, n => _named[n].detach().cpu().clone());
+    public Dictionary<string, Tensor> TrainableSnapshot() => Copies(TrainableNames.Select(n => KeyValuePair.Create(n, (Tensor)_named[n])));
 
     /// <summary>Copies values into parameters by name; unknown names are an error.</summary>
     public void Load(IReadOnlyDictionary<string, Tensor> values)
@@ -294,7 +298,14 @@ internal sealed class TrainingSession : IDisposable
     private Dictionary<string, Tensor> Snapshot(IEnumerable<Parameter> parameters)
     {
         var handles = parameters.Select(p => p.Handle).ToHashSet();
-        return _named.Where(kv => handles.Contains(kv.Value.Handle)).ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone());
+        return Copies(_named.Where(kv => handles.Contains(kv.Value.Handle)).Select(kv => KeyValuePair.Create(kv.Key, (Tensor)kv.Value)));
+    }
+
+    /// <summary>Detached CPU copies; the intermediate tensors are freed at once, not left to the garbage collector.</summary>
+    internal static Dictionary<string, Tensor> Copies(IEnumerable<KeyValuePair<string, Tensor>> tensors)
+    {
+        using var scope = NewDisposeScope();
+        return tensors.ToDictionary(kv => kv.Key, kv => kv.Value.detach().cpu().clone().MoveToOuterDisposeScope());
     }
 
     private static void SetRequiresGrad(IEnumerable<Parameter> parameters, bool value)
@@ -305,8 +316,7 @@ internal sealed class TrainingSession : IDisposable
     private static double Finite(double value, string what) =>
         double.IsFinite(value)
             ? value
-            : throw new TrainingDivergedException(
-                $"The {what} became {value}. Training stopped; the last good checkpoint is kept. Try a lower learning rate or a smaller batch.");
+            : throw new TrainingDivergedException($"The {what} became {value}");
 
     public void Dispose()
     {

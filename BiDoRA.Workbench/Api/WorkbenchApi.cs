@@ -11,6 +11,8 @@ internal static class WorkbenchApi
         api.MapRunsApi();
         api.MapDatasetsApi();
         api.MapPredictionsApi();
+        api.MapAnalysisApi();
+        api.MapSweepsApi();
         return app;
     }
 }

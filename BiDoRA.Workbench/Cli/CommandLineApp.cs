@@ -18,6 +18,9 @@ internal static class CommandLineApp
             TrainCommand.Create(),
             PredictCommand.Create(),
             InspectCommand.Create(),
+            SweepCommand.Create(),
+            CompareCommand.Create(),
+            BenchCommand.Create(),
         };
         var isVerb = args.Length > 0 && (Verbs.Contains(args[0]) || args[0] is "-h" or "--help" or "-?" or "--version");
         var effective = isVerb ? args : ["serve", .. args];

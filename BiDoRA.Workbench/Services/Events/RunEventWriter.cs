@@ -124,7 +124,8 @@ internal sealed class RunEventWriter : IAsyncDisposable
         waiters.Clear();
     }
 
-    private static RunRecord Summarise(RunRecord record, IEnumerable<RunEventEnvelope> written)
+    /// <summary>The record with the progress, last checkpoint and last sequence that <paramref name="written"/> report.</summary>
+    internal static RunRecord Summarise(RunRecord record, IEnumerable<RunEventEnvelope> written)
     {
         foreach (var e in written)
         {

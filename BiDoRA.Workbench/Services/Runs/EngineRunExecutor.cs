@@ -10,9 +10,7 @@ internal sealed class EngineRunExecutor(ILogger<EngineRunExecutor> logger, ILogg
         var trainer = new Trainer(trainerLogger);
         var folder = run.Plan.OutputDirectory;
         // A resume needs a checkpoint; a run interrupted before its first one starts over from the same plan.
-        var checkpoints = Path.Combine(folder, "checkpoints");
-        var canResume = resume && File.Exists(Path.Combine(folder, "run.json")) && Directory.Exists(checkpoints)
-            && Directory.EnumerateDirectories(checkpoints, "step-*").Any(d => File.Exists(Path.Combine(d, "state.json")));
+        var canResume = resume && File.Exists(Path.Combine(folder, RunFolder.RunFile)) && RunFolder.LatestCheckpoint(folder) is not null;
         logger.LogInformation("Run {RunId} {Action} in {Folder}", run.Id, canResume ? "resumes" : "starts", folder);
         var result = canResume
             ? await trainer.ResumeAsync(folder, progress, cancellationToken).ConfigureAwait(false)

@@ -55,11 +55,12 @@ internal sealed partial class RunArtifacts(WorkbenchPaths paths)
         {
             if (Directory.Exists(folder))
             {
-                foreach (var file in Directory.EnumerateFiles(folder, "*", SearchOption.AllDirectories))
+                // Links, to files or folders, are neither followed nor zipped: a linked folder could be any folder.
+                var walk = new EnumerationOptions { RecurseSubdirectories = true, AttributesToSkip = FileAttributes.ReparsePoint, IgnoreInaccessible = true };
+                foreach (var file in Directory.EnumerateFiles(folder, "*", walk))
                 {
                     var relative = Path.GetRelativePath(folder, file);
                     if (relative.StartsWith(CheckpointsFolder + Path.DirectorySeparatorChar, StringComparison.Ordinal)) continue;
-                    if ((File.GetAttributes(file) & FileAttributes.ReparsePoint) != 0) continue;
                     zip.CreateEntryFromFile(file, relative.Replace(Path.DirectorySeparatorChar, '/'), CompressionLevel.Fastest);
                 }
             }

@@ -1,26 +1,39 @@
+using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Services.Events;
 using BiDoRA.Workbench.Services.Storage;
 
 namespace BiDoRA.Workbench.Services.Runs;
 
 /// <summary>
 /// Before anything else starts: a run still marked Running was cut off when the process died, so it becomes
-/// Interrupted and can be resumed from its last checkpoint.
+/// Interrupted and can be resumed from its last checkpoint. A process killed outright (power, kill -9, the kernel's
+/// OOM killer) can leave the record a batch behind its stored events, and the newest checkpoint on disk ahead of
+/// both; the record is brought in line with what was really kept, so it names the checkpoint a resume will use.
 /// </summary>
-internal sealed class RunRecovery(RunStore runs, ILogger<RunRecovery> logger) : IHostedLifecycleService
+internal sealed class RunRecovery(RunStore runs, RunEventStore events, ILogger<RunRecovery> logger) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken)
     {
         foreach (var run in runs.ListByStatus(RunStatus.Running))
         {
-            runs.Update(run.Id, r => r with
+            var recovered = runs.Update(run.Id, r =>
             {
-                Status = RunStatus.Interrupted,
-                EndedAt = DateTimeOffset.UtcNow,
-                CancelRequested = false,
-                Error = "The workbench stopped while this run was training. Resume continues from the last checkpoint"
-                    + (r.LastCheckpoint is { } c ? $" (step {c.Step})." : "; none was saved, so it starts over."),
+                var stored = RunEventWriter.Summarise(r, events.Read(r.Id, r.LastSequence));
+                var checkpoint = RunFolder.LatestCheckpoint(r.Plan.OutputDirectory) is { } latest
+                    ? new RunCheckpoint(latest.Step, latest.Path, new DateTimeOffset(Directory.GetLastWriteTimeUtc(latest.Path), TimeSpan.Zero))
+                    : null;
+                return stored with
+                {
+                    Status = RunStatus.Interrupted,
+                    EndedAt = DateTimeOffset.UtcNow,
+                    CancelRequested = false,
+                    LastCheckpoint = checkpoint,
+                    Error = "The workbench stopped while this run was training. Resume continues from the last checkpoint"
+                        + (checkpoint is { } c ? $" (step {c.Step})." : "; none was saved, so it starts over."),
+                };
             });
-            logger.LogWarning("Run {RunId} was running when the workbench stopped; marked Interrupted.", run.Id);
+            logger.LogWarning("Run {RunId} was running when the workbench stopped; marked Interrupted (last checkpoint: step {Step}).",
+                run.Id, recovered?.LastCheckpoint?.Step);
         }
         return Task.CompletedTask;
     }

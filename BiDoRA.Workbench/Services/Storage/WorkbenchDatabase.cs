@@ -10,6 +10,8 @@ namespace BiDoRA.Workbench.Services.Storage;
 internal sealed class WorkbenchDatabase : IDisposable
 {
     private readonly LiteDatabase _db;
+    private readonly HashSet<string> _ensured = new(StringComparer.OrdinalIgnoreCase);
+    private readonly Lock _gate = new();
 
     public WorkbenchDatabase(WorkbenchPaths paths)
     {
@@ -23,7 +25,25 @@ internal sealed class WorkbenchDatabase : IDisposable
         });
     }
 
-    public ILiteCollection<BsonDocument> Collection(string name) => _db.GetCollection(name);
+    /// <summary>
+    /// The collection, created on the first call if the file lacks it. LiteDB fails ("page type must be collection
+    /// page") and closes the whole database when a collection is read while another transaction creates it
+    /// (litedb-org/LiteDB#2792); stores ask for their collections in their constructors, so creating it here, once and
+    /// under a lock, puts the creation before any read.
+    /// </summary>
+    public ILiteCollection<BsonDocument> Collection(string name)
+    {
+        lock (_gate)
+        {
+            if (_ensured.Add(name) && !_db.CollectionExists(name))
+            {
+                var created = _db.GetCollection(name);
+                created.Insert(new BsonDocument { ["_id"] = "$create" });
+                created.Delete("$create");
+            }
+        }
+        return _db.GetCollection(name);
+    }
 
     public void Dispose()
     {

@@ -43,10 +43,42 @@ public sealed class EsmAdapterIntegrationTests
     }
 
     [Fact]
+    public void Fused_and_explicit_attention_give_the_same_outputs_and_gradients()
+    {
+        using var model = EsmModel.Create(Small, seed: 13, dtype: float64);
+        var adapted = AdapterInjector.Inject(model, new AdapterOptions { Method = AdapterMethod.Dora, Rank = 2, TargetModules = ["query", "key", "value"] });
+        using (no_grad())
+        {
+            foreach (var a in adapted) a.Layer.LoraB.normal_(0, 0.1);
+        }
+        // Padding in the batch: masked keys must get the same treatment from both kernels.
+        using var batch = model.Tokenizer.EncodeBatch(Sequences);
+        var trainable = model.parameters().Where(p => p.requires_grad).ToArray();
+        (Tensor Hidden, Tensor[] Grads) Run(bool explicitAttention)
+        {
+            using var twice = explicitAttention ? AttentionKernel.TwiceDifferentiable() : null;
+            var hidden = model.Backbone.forward(batch.InputIds, batch.AttentionMask);
+            var loss = (hidden * batch.AttentionMask.unsqueeze(-1)).pow(2).sum();
+            return (hidden.detach(), [.. torch.autograd.grad([loss], trainable)]);
+        }
+        using var scope = NewDisposeScope();
+        var (fusedHidden, fused) = Run(explicitAttention: false);
+        var (explicitHidden, explicitGrads) = Run(explicitAttention: true);
+        Assert.True((fusedHidden - explicitHidden).abs().max().item<double>() < 1e-12);
+        for (var i = 0; i < trainable.Length; i++)
+        {
+            var scale = Math.Max(1, explicitGrads[i].abs().max().item<double>());
+            Assert.True((fused[i] - explicitGrads[i]).abs().max().item<double>() < 1e-10 * scale, $"gradient {i} differs");
+            Assert.True(explicitGrads[i].abs().sum().item<double>() > 0, $"gradient {i} is zero");
+        }
+    }
+
+    [Fact]
     public void Second_order_gradients_flow_through_the_whole_backbone()
     {
         // The unrolled hypergradient differentiates a gradient of the backbone again; the fused attention
-        // kernel cannot be, so with autograd on the model must use its explicit attention.
+        // kernel cannot be (libtorch aborts the process), so such passes ask for the explicit attention.
+        using var twice = AttentionKernel.TwiceDifferentiable();
         using var model = EsmModel.Create(Small, seed: 12, dtype: float64);
         var adapted = AdapterInjector.Inject(model, new AdapterOptions { Method = AdapterMethod.BiDora, Rank = 2 });
         var layer = (DoraLinear)adapted[0].Layer;

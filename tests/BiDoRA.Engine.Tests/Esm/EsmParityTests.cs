@@ -16,8 +16,9 @@ public sealed class EsmParityTests
 
     public static IEnumerable<object[]> Sets() => TestPaths.FixtureSets();
 
+    /// <summary>Each set with autograd off (fused attention), on with the fused kernel, and on with the explicit softmax.</summary>
     public static IEnumerable<object[]> SetsWithAutograd() =>
-        TestPaths.FixtureSets().SelectMany(s => new[] { new[] { s[0], (object)false }, new[] { s[0], (object)true } });
+        TestPaths.FixtureSets().SelectMany(s => new[] { new[] { s[0], (object)"off" }, new[] { s[0], (object)"fused" }, new[] { s[0], (object)"explicit" } });
 
     [Theory]
     [MemberData(nameof(Sets))]
@@ -55,7 +56,7 @@ public sealed class EsmParityTests
 
     [Theory]
     [MemberData(nameof(SetsWithAutograd))]
-    public void Float64_forward_matches_every_reference_tensor_to_1e_10(string set, bool autograd)
+    public void Float64_forward_matches_every_reference_tensor_to_1e_10(string set, string autograd)
     {
         using var fixture = ReferenceFixture.Open(set);
         var (model, report) = EsmModel.FromPretrained(fixture.ModelDirectory, dtype: float64);
@@ -67,7 +68,7 @@ public sealed class EsmParityTests
 
     [Theory]
     [MemberData(nameof(SetsWithAutograd))]
-    public void Float32_forward_matches_reference_within_readme_tolerances(string set, bool autograd)
+    public void Float32_forward_matches_reference_within_readme_tolerances(string set, string autograd)
     {
         using var fixture = ReferenceFixture.Open(set);
         var (model, _) = EsmModel.FromPretrained(fixture.ModelDirectory, dtype: float32);
@@ -108,7 +109,7 @@ public sealed class EsmParityTests
         using var fixture = ReferenceFixture.Open(set);
         var (model, _) = EsmModel.FromPretrained(fixture.ModelDirectory, dtype: float64);
         using var _model = model;
-        Assert.Empty(CompareAll(model, fixture, float64, autograd: false));
+        Assert.Empty(CompareAll(model, fixture, float64, autograd: "off"));
 
         // First, middle and last parameters of the model, whatever its depth.
         var names = model.named_parameters().Select(p => p.name).ToList();
@@ -119,21 +120,23 @@ public sealed class EsmParityTests
             {
                 parameter.view(-1)[0].add_(1e-3);
             }
-            var failures = CompareAll(model, fixture, float64, autograd: false);
+            var failures = CompareAll(model, fixture, float64, autograd: "off");
             Assert.True(failures.Count > 0, $"changing {name} by 1e-3 went unnoticed");
             using (no_grad())
             {
                 parameter.view(-1)[0].sub_(1e-3);
             }
         }
-        Assert.Empty(CompareAll(model, fixture, float64, autograd: false));
+        Assert.Empty(CompareAll(model, fixture, float64, autograd: "off"));
     }
 
     /// <summary>Every backbone tensor of reference.safetensors, compared only where attention_mask is 1.</summary>
-    private static List<string> CompareAll(EsmModel model, ReferenceFixture fixture, ScalarType dtype, bool autograd)
+    /// <param name="autograd">off; fused (autograd on, fused attention kernel); explicit (autograd on, twice-differentiable attention).</param>
+    private static List<string> CompareAll(EsmModel model, ReferenceFixture fixture, ScalarType dtype, string autograd)
     {
         using var scope = NewDisposeScope();
-        using var grad = torch.set_grad_enabled(autograd);
+        using var grad = torch.set_grad_enabled(autograd != "off");
+        using var twice = autograd == "explicit" ? AttentionKernel.TwiceDifferentiable() : null;
         var ids = fixture.Read("input_ids");
         var mask = fixture.Read("attention_mask");
         var isDouble = dtype == float64;

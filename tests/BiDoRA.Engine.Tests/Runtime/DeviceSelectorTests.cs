@@ -16,6 +16,29 @@ public sealed class DeviceSelectorTests
     }
 
     [Fact]
+    public void Bidora_threads_overrides_the_core_count_and_set_threads_overrides_both()
+    {
+        try
+        {
+            Environment.SetEnvironmentVariable("BIDORA_THREADS", "1");
+            DeviceSelector.Resolve("cpu");
+            Assert.Equal(1, torch.get_num_threads());
+            DeviceSelector.SetThreads(2);
+            DeviceSelector.Resolve("cpu");
+            Assert.Equal(2, torch.get_num_threads());
+            Environment.SetEnvironmentVariable("BIDORA_THREADS", "many");
+            DeviceSelector.SetThreads(null);
+            Assert.Equal(Environment.ProcessorCount, torch.get_num_threads());
+        }
+        finally
+        {
+            Environment.SetEnvironmentVariable("BIDORA_THREADS", null);
+            DeviceSelector.SetThreads(null);
+        }
+        Assert.Throws<ArgumentOutOfRangeException>(() => DeviceSelector.SetThreads(0));
+    }
+
+    [Fact]
     public void Auto_picks_cuda_only_when_available()
     {
         var expected = torch.cuda.is_available() ? DeviceType.CUDA : DeviceType.CPU;

@@ -63,6 +63,8 @@ public sealed class RunPagesTests : IAsyncLifetime
 
         Input(page, "new-run-seed").Change("7");
         page.Find("form").Submit();
+        // Submitting is asynchronous (the plan is validated and queued off the render thread).
+        page.WaitForAssertion(() => Assert.Single(_server.Services.GetRequiredService<RunStore>().List()), TimeSpan.FromSeconds(30));
         var run = Assert.Single(_server.Services.GetRequiredService<RunStore>().List());
         Assert.Equal((3, 7, AdapterMethod.BiDora, dataset.Id), (run.Plan.Steps, run.Plan.Seed, run.Plan.Method, run.DatasetId));
         Assert.EndsWith($"runs/{run.Id}", _context.Services.GetRequiredService<NavigationManager>().Uri);

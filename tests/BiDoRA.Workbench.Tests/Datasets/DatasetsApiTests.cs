@@ -205,6 +205,22 @@ public sealed class DatasetsApiTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task The_openapi_document_lists_the_dataset_model_and_prediction_endpoints()
+    {
+        using var doc = JsonDocument.Parse(await _server.Http.GetStringAsync("/openapi/v1.json"));
+        var paths = doc.RootElement.GetProperty("paths");
+        foreach (var path in new[]
+        {
+            "/api/datasets", "/api/datasets/inspect", "/api/datasets/{id}", "/api/datasets/{id}/rows", "/api/datasets/{id}/statistics",
+            "/api/samples", "/api/samples/{name}", "/api/models/{name}", "/api/models/{name}/download", "/api/models/{name}/download/cancel",
+            "/api/runs/{id}/predict", "/api/runs/{id}/predict/file", "/api/predict", "/api/runs/{id}/adapter",
+        })
+        {
+            Assert.True(paths.TryGetProperty(path, out _), $"OpenAPI document lacks {path}");
+        }
+    }
+
+    [Fact]
     public async Task Five_concurrent_uploads_all_succeed()
     {
         var files = new[] { "multiclass.csv", "regression.tsv", "with_split.csv", "european_semicolon.csv", "labels.fasta" };

@@ -78,8 +78,7 @@ internal sealed class ScriptedRunExecutor : IRunExecutor
                 if (Failures.TryGetValue(run.Id, out var message)) throw new InvalidOperationException(message);
                 if (step % CheckpointEvery == 0)
                 {
-                    var checkpoint = Path.Combine(run.Plan.OutputDirectory, "checkpoints", $"step-{step}");
-                    Directory.CreateDirectory(checkpoint);
+                    var checkpoint = WriteCheckpoint(run.Plan.OutputDirectory, step);
                     progress.Report(new CheckpointSaved(step, checkpoint));
                 }
             }
@@ -93,6 +92,15 @@ internal sealed class ScriptedRunExecutor : IRunExecutor
         {
             Interlocked.Decrement(ref _running);
         }
+    }
+
+    /// <summary>A checkpoint folder laid out as the engine writes one (its contents are not read back).</summary>
+    public static string WriteCheckpoint(string runFolder, int step)
+    {
+        var checkpoint = Path.Combine(runFolder, "checkpoints", $"step-{step:D6}");
+        Directory.CreateDirectory(checkpoint);
+        File.WriteAllText(Path.Combine(checkpoint, "state.json"), $"{{\"globalStep\":{step}}}");
+        return checkpoint;
     }
 
     private TaskCompletionSource Gate(string runId) =>

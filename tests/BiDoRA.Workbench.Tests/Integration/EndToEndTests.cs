@@ -140,6 +140,36 @@ public sealed class EndToEndTests(TrainedRunFixture fixture) : IClassFixture<Tra
     }
 
     [Fact]
+    public async Task Predictors_load_once_per_run_and_the_least_recently_used_goes_first()
+    {
+        var folder = fixture.Run.Plan.OutputDirectory;
+        var loads = 0;
+        Engine.Prediction.Predictor Load()
+        {
+            Interlocked.Increment(ref loads);
+            return Engine.Prediction.Predictor.Load(folder, device: "cpu");
+        }
+        using var cache = new PredictorCache(capacity: 1);
+        var stamp = DateTime.UnixEpoch;
+
+        // Requests arriving together share one load.
+        var leases = await Task.WhenAll(Enumerable.Range(0, 4).Select(_ => Task.Run(() => cache.Acquire("a", stamp, Load))));
+        Assert.Equal(1, loads);
+        Assert.Single(leases.Select(l => l.Predictor).Distinct());
+        var a = leases[0].Predictor;
+
+        // "b" pushes "a" out, but requests still holding "a" keep using it.
+        using (var b = cache.Acquire("b", stamp, Load)) Assert.Equal(2, loads);
+        Assert.Equal(1, cache.Count);
+        Assert.Equal(2, a.Predict(["ACDEFG", "KLMNPQ"]).Count);
+        foreach (var lease in leases) lease.Dispose();
+
+        using (cache.Acquire("a", stamp, Load)) Assert.Equal(3, loads);
+        // New weights on disk (a resumed run) load anew.
+        using (cache.Acquire("a", stamp.AddSeconds(1), Load)) Assert.Equal(4, loads);
+    }
+
+    [Fact]
     public async Task Unknown_and_unfinished_runs_cannot_predict()
     {
         using var unknown = await Server.Http.PostAsJsonAsync("/api/runs/0123456789abcdef/predict", new { sequences = new[] { "ACDE" } });

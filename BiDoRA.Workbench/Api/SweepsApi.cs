@@ -1,0 +1,119 @@
+using System.Text;
+using BiDoRA.Engine.Evaluation;
+using BiDoRA.Workbench.Services.Evaluation;
+using BiDoRA.Workbench.Services.Sweeps;
+using Microsoft.AspNetCore.Http.HttpResults;
+
+namespace BiDoRA.Workbench.Api;
+
+/// <summary>Sweeps (methods × seeds), their comparison and their report.</summary>
+internal static class SweepsApi
+{
+    public static RouteGroupBuilder MapSweepsApi(this RouteGroupBuilder api)
+    {
+        var sweeps = api.MapGroup("/sweeps").WithTags("Sweeps");
+        sweeps.MapPost("/", CreateSweep)
+            .WithName("CreateSweep")
+            .WithSummary("Queue one run per method and seed with otherwise equal settings");
+        sweeps.MapGet("/", ListSweeps)
+            .WithName("ListSweeps")
+            .WithSummary("List sweeps with their runs' statuses, newest first");
+        sweeps.MapGet("/{id}", GetSweep)
+            .WithName("GetSweep")
+            .WithSummary("Get a sweep with the status of each of its runs");
+        sweeps.MapPost("/{id}/cancel", CancelSweep)
+            .WithName("CancelSweep")
+            .WithSummary("Cancel the sweep's queued and running runs");
+        sweeps.MapGet("/{id}/compare", CompareSweep)
+            .WithName("CompareSweep")
+            .WithSummary("Mean ± sd of every metric per method, #Params, training time, and a Wilcoxon signed-rank test of b against a paired by seed (query: a, b, metric, alternative=two-sided|greater|less, zeroMethod=wilcox|pratt, pValue=auto|exact|normal, correction)");
+        sweeps.MapGet("/{id}/report", SweepReport)
+            .WithName("GetSweepReport")
+            .WithSummary("Download the sweep's self-contained HTML report (same query as compare)");
+
+        api.MapGet("/compare", CompareRuns)
+            .WithTags("Sweeps")
+            .WithName("CompareRuns")
+            .WithSummary("Compare chosen runs (query runs=id1,id2,...), grouped by method, with the options of a sweep comparison");
+        return api;
+    }
+
+    public static Results<Created<SweepDetails>, ProblemHttpResult> CreateSweep(NewSweepRequest request, SweepService service)
+    {
+        var errors = service.Validate(request);
+        if (errors.Count > 0) return ApiProblems.Validation(errors);
+        var sweep = service.Create(request);
+        return TypedResults.Created($"/api/sweeps/{sweep.Id}", service.Get(sweep.Id)!);
+    }
+
+    public static Ok<IReadOnlyList<SweepDetails>> ListSweeps(SweepService service) => TypedResults.Ok(service.List());
+
+    public static Results<Ok<SweepDetails>, ProblemHttpResult> GetSweep(string id, SweepService service) =>
+        service.Get(id) is { } sweep ? TypedResults.Ok(sweep) : SweepNotFound(id);
+
+    public static Results<Ok<SweepDetails>, ProblemHttpResult> CancelSweep(string id, SweepService service) =>
+        service.Cancel(id) is { } sweep ? TypedResults.Ok(sweep) : SweepNotFound(id);
+
+    public static Results<Ok<ComparisonResult>, ProblemHttpResult> CompareSweep(string id, HttpRequest request, EvaluationService evaluation)
+    {
+        var (options, errors) = ComparisonQuery.Parse(request);
+        if (errors.Count > 0) return ApiProblems.Validation(errors);
+        try
+        {
+            return evaluation.CompareSweep(id, options) is { } result ? TypedResults.Ok(result) : SweepNotFound(id);
+        }
+        catch (ArgumentException e)
+        {
+            return ApiProblems.Validation(new Dictionary<string, string[]> { [e.ParamName ?? "query"] = [WithoutParameter(e)] });
+        }
+    }
+
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> SweepReport(string id, HttpRequest request, ReportService reports, CancellationToken cancellationToken)
+    {
+        var (options, errors) = ComparisonQuery.Parse(request);
+        if (errors.Count > 0) return ApiProblems.Validation(errors);
+        try
+        {
+            var html = await reports.SweepReportAsync(id, options, cancellationToken);
+            return html is null ? SweepNotFound(id) : Html(html, $"sweep-{id}.html");
+        }
+        catch (ArgumentException e)
+        {
+            return ApiProblems.Validation(new Dictionary<string, string[]> { [e.ParamName ?? "query"] = [WithoutParameter(e)] });
+        }
+    }
+
+    public static Results<Ok<ComparisonResult>, ProblemHttpResult> CompareRuns(HttpRequest request, EvaluationService evaluation)
+    {
+        var ids = request.Query["runs"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (ids.Count == 0) return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = ["name the runs to compare: runs=id1,id2,..."] });
+        if (ids.Count > EvaluationService.MaxComparedRuns)
+            return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = [$"at most {EvaluationService.MaxComparedRuns} runs."] });
+        var (options, errors) = ComparisonQuery.Parse(request);
+        if (errors.Count > 0) return ApiProblems.Validation(errors);
+        try
+        {
+            return TypedResults.Ok(evaluation.CompareRuns(ids, options));
+        }
+        catch (KeyNotFoundException e)
+        {
+            return ApiProblems.NotFound("runs", e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            return ApiProblems.Validation(new Dictionary<string, string[]> { [e.ParamName ?? "query"] = [WithoutParameter(e)] });
+        }
+    }
+
+    internal static FileContentHttpResult Html(string html, string fileName) =>
+        TypedResults.File(Encoding.UTF8.GetBytes(html), "text/html; charset=utf-8", fileName);
+
+    // ArgumentException appends " (Parameter 'x')"; the field is already named in "errors".
+    internal static string WithoutParameter(ArgumentException e)
+    {
+        var suffix = e.ParamName is null ? null : $" (Parameter '{e.ParamName}')";
+        return suffix is not null && e.Message.EndsWith(suffix, StringComparison.Ordinal) ? e.Message[..^suffix.Length] : e.Message;
+    }
+
+    private static ProblemHttpResult SweepNotFound(string id) => ApiProblems.NotFound("id", $"No sweep has the id '{id}'.");
+}

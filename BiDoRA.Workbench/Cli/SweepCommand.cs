@@ -1,0 +1,199 @@
+using System.CommandLine;
+using System.Text.Json;
+using BiDoRA.Engine.Data;
+using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.Training;
+
+namespace BiDoRA.Workbench.Cli;
+
+/// <summary>
+/// <c>sweep</c>: methods × seeds with otherwise equal settings, one run after another in a sweep folder
+/// (sweep.json + one run folder per run); progress on stderr, the runs and their comparison as JSON on stdout.
+/// Running the same command again continues the sweep: completed runs are kept, interrupted ones resume from
+/// their last checkpoint. Exit 0 when every run completed, 1 when one failed, 2 for bad input, 130 when cancelled.
+/// </summary>
+internal static class SweepCommand
+{
+    public static Command Create()
+    {
+        var dataset = new Option<FileInfo>("--dataset") { Description = "Training data: CSV, TSV, FASTA or XLSX (a split column is honoured).", Required = true };
+        var testFile = new Option<FileInfo?>("--test-file") { Description = "Optional separate test file." };
+        var model = new Option<string>("--model") { Description = "Model folder or catalog name (tiny, esm2_t6_8M_UR50D, ...).", DefaultValueFactory = _ => "tiny" };
+        var methods = new Option<string>("--methods") { Description = "Comma-separated methods: full, lora, dora, bidora.", DefaultValueFactory = _ => "lora,dora,bidora" };
+        var seeds = new Option<int>("--seeds") { Description = "Number of seeds: runs use seeds 1 … N.", DefaultValueFactory = _ => Services.Sweeps.SweepService.DefaultSeedCount };
+        var seedValues = new Option<string?>("--seed-values") { Description = "Explicit comma-separated seeds instead of --seeds (e.g. 11,12,13)." };
+        var task = new Option<string>("--task") { Description = "auto, binary, multiclass or regression.", DefaultValueFactory = _ => "auto" };
+        task.AcceptOnlyFromAmong("auto", "binary", "multiclass", "regression");
+        var steps = new Option<int?>("--steps") { Description = "Optimiser steps per run (default 200 unless --epochs is given)." };
+        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the training part instead of --steps." };
+        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 16 };
+        var lr = new Option<double>("--lr") { Description = "Learning rate of the direction and head (everything for single-level methods).", DefaultValueFactory = _ => 1e-3 };
+        var upperLr = new Option<double>("--upper-lr") { Description = "BiDoRA: learning rate of the magnitudes.", DefaultValueFactory = _ => 1e-3 };
+        var rank = new Option<int>("--rank") { DefaultValueFactory = _ => 8 };
+        var alpha = new Option<double>("--alpha") { DefaultValueFactory = _ => 16 };
+        var targets = new Option<string>("--targets") { Description = "Comma-separated module names to adapt.", DefaultValueFactory = _ => "query,value" };
+        var hypergradient = new Option<HypergradientMode>("--hypergradient") { DefaultValueFactory = _ => HypergradientMode.FiniteDifference };
+        var retrain = new Option<int>("--retrain-steps") { Description = "BiDoRA: steps of the retraining phase (0 skips it)." };
+        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate (and save an analysis snapshot) every N steps.", DefaultValueFactory = _ => 50 };
+        var checkpointEvery = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 100 };
+        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
+        var output = new Option<DirectoryInfo>("--out") { Description = "Sweep folder to create (or to continue).", Required = true };
+        var dataDir = new Option<string>("--data-dir") { Description = "Workbench data folder; catalog models live in its models/ folder.", DefaultValueFactory = _ => "./data" };
+        var sequenceColumn = new Option<string?>("--sequence-column");
+        var labelColumn = new Option<string?>("--label-column");
+        var command = new Command("sweep", "Train every method with every seed under otherwise equal settings, then compare them.")
+        {
+            dataset, testFile, model, methods, seeds, seedValues, task, steps, epochs, batch, lr, upperLr, rank, alpha, targets, hypergradient, retrain,
+            evalEvery, checkpointEvery, device, output, dataDir, sequenceColumn, labelColumn,
+        };
+        command.SetAction(async (parse, ct) =>
+        {
+            var stdout = parse.InvocationConfiguration.Output;
+            var stderr = parse.InvocationConfiguration.Error;
+            var errors = new List<string>();
+            var methodList = new List<AdapterMethod>();
+            foreach (var name in parse.GetValue(methods)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries))
+            {
+                if (Enum.GetNames<AdapterMethod>().FirstOrDefault(n => n.Equals(name, StringComparison.OrdinalIgnoreCase)) is { } match) methodList.Add(Enum.Parse<AdapterMethod>(match));
+                else errors.Add($"--methods: '{name}' is not one of full, lora, dora, bidora.");
+            }
+            IReadOnlyList<int> seedList;
+            if (parse.GetValue(seedValues) is { } values)
+            {
+                var parsed = values.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)
+                    .Select(v => int.TryParse(v, out var s) ? s : (int?)null).ToList();
+                if (parsed.Any(s => s is null)) errors.Add($"--seed-values: '{values}' is not a comma-separated list of whole numbers.");
+                seedList = parsed.Where(s => s is not null).Select(s => s!.Value).ToList();
+            }
+            else
+            {
+                var count = parse.GetValue(seeds);
+                if (count < 1) errors.Add("--seeds: must be at least 1.");
+                seedList = SweepPlan.FirstSeeds(Math.Clamp(count, 0, SweepPlan.MaxRuns + 1));
+            }
+            foreach (var (field, messages) in SweepPlan.Validate(methodList, seedList))
+            {
+                if (field == "methods" && errors.Any(e => e.StartsWith("--methods", StringComparison.Ordinal))) continue;
+                errors.AddRange(messages.Select(m => $"--{field}: {m}"));
+            }
+            if (!parse.GetValue(dataset)!.Exists) errors.Add($"--dataset: {parse.GetValue(dataset)!.FullName} does not exist.");
+            if (errors.Count > 0)
+            {
+                foreach (var e in errors) await stderr.WriteLineAsync("error: " + e);
+                return 2;
+            }
+
+            var folder = parse.GetValue(output)!.FullName;
+            var template = new RunPlan
+            {
+                DatasetPath = parse.GetValue(dataset)!.FullName,
+                TestDatasetPath = parse.GetValue(testFile)?.FullName,
+                SequenceColumn = parse.GetValue(sequenceColumn),
+                LabelColumn = parse.GetValue(labelColumn),
+                Task = parse.GetValue(task) switch { "binary" => TaskKind.Binary, "multiclass" => TaskKind.Multiclass, "regression" => TaskKind.Regression, _ => null },
+                Model = parse.GetValue(model)!,
+                ModelsDirectory = Path.GetFullPath(Path.Combine(parse.GetValue(dataDir)!, "models")),
+                Steps = parse.GetValue(epochs) is null ? parse.GetValue(steps) ?? 200 : null,
+                Epochs = parse.GetValue(epochs),
+                BatchSize = parse.GetValue(batch),
+                LearningRate = parse.GetValue(lr),
+                UpperLearningRate = parse.GetValue(upperLr),
+                Rank = parse.GetValue(rank),
+                Alpha = parse.GetValue(alpha),
+                TargetModules = parse.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Hypergradient = parse.GetValue(hypergradient),
+                RetrainSteps = parse.GetValue(retrain),
+                EvalEvery = parse.GetValue(evalEvery),
+                CheckpointEvery = parse.GetValue(checkpointEvery),
+                Device = parse.GetValue(device)!,
+                OutputDirectory = folder,
+            };
+            var plan = new SweepPlan { Template = template, Methods = methodList, Seeds = seedList, OutputDirectory = folder, Name = Path.GetFileName(folder) };
+            if (File.Exists(Path.Combine(folder, SweepPlan.SweepFile)))
+            {
+                SweepPlan existing;
+                try
+                {
+                    existing = SweepPlan.Read(folder);
+                }
+                catch (InvalidDataException e)
+                {
+                    await stderr.WriteLineAsync("error: " + e.Message);
+                    return 2;
+                }
+                if (!SameSweep(existing, plan))
+                {
+                    await stderr.WriteLineAsync($"error: {folder} holds a different sweep (other methods, seeds or settings); choose another --out to start a new one.");
+                    return 2;
+                }
+                plan = existing;
+                await stderr.WriteLineAsync($"Continuing the sweep in {folder}.");
+            }
+            else
+            {
+                plan.Write();
+            }
+
+            var runs = plan.Runs();
+            var outcomes = new List<object>();
+            var exit = 0;
+            for (var i = 0; i < runs.Count; i++)
+            {
+                var run = runs[i];
+                var label = $"[{i + 1}/{runs.Count}] {run.Method.ToString().ToLowerInvariant()} seed {run.Seed}";
+                if (IsCompleted(run.Plan.OutputDirectory))
+                {
+                    await stderr.WriteLineAsync($"{label}: already completed.");
+                    outcomes.Add(Outcome(run, "completed", null));
+                    continue;
+                }
+                await stderr.WriteLineAsync(label);
+                var bar = new ProgressBar(stderr);
+                var trainer = new Trainer();
+                var result = HasCheckpoint(run.Plan.OutputDirectory)
+                    ? await trainer.ResumeAsync(run.Plan.OutputDirectory, bar, ct)
+                    : await trainer.RunAsync(run.Plan, bar, ct);
+                bar.Finish();
+                outcomes.Add(Outcome(run, result.Outcome.ToString().ToLowerInvariant(), result.Error));
+                if (result.Outcome == RunOutcome.Cancelled)
+                {
+                    await stderr.WriteLineAsync($"Cancelled; run the same command again to continue the sweep in {folder}.");
+                    return 130;
+                }
+                if (result.Outcome == RunOutcome.Failed)
+                {
+                    await stderr.WriteLineAsync($"{label} failed: {result.Error}");
+                    exit = 1;
+                }
+            }
+
+            var comparison = RunComparison.Compare(CompareCommand.RunsOf(plan));
+            await stdout.WriteLineAsync(JsonSerializer.Serialize(new { sweepDirectory = folder, runs = outcomes, comparison }, CompareCommand.Json));
+            return exit;
+        });
+        return command;
+    }
+
+    private static object Outcome(SweepRun run, string outcome, string? error) =>
+        new { name = run.Name, method = run.Method.ToString().ToLowerInvariant(), seed = run.Seed, outcome, runDirectory = run.Plan.OutputDirectory, error };
+
+    private static bool SameSweep(SweepPlan a, SweepPlan b) =>
+        a.Methods.SequenceEqual(b.Methods) && a.Seeds.SequenceEqual(b.Seeds)
+        && JsonSerializer.Serialize(a.Template with { OutputDirectory = "" }, CompareCommand.Json) == JsonSerializer.Serialize(b.Template with { OutputDirectory = "" }, CompareCommand.Json);
+
+    private static bool IsCompleted(string runDirectory)
+    {
+        try
+        {
+            return File.Exists(Path.Combine(runDirectory, RunFolder.RunFile)) && RunResults.Read(runDirectory).Completed;
+        }
+        catch (InvalidDataException)
+        {
+            return false;
+        }
+    }
+
+    private static bool HasCheckpoint(string runDirectory) =>
+        File.Exists(Path.Combine(runDirectory, RunFolder.RunFile)) && Directory.Exists(Path.Combine(runDirectory, "checkpoints"))
+        && Directory.EnumerateDirectories(Path.Combine(runDirectory, "checkpoints"), "step-*").Any(d => File.Exists(Path.Combine(d, "state.json")));
+}
