@@ -20,6 +20,10 @@ internal static class Browser
         }
     }
 
+    /// <summary>Waits until the page's Blazor circuit is up, so clicks and file inputs reach the server.</summary>
+    public static Task WaitUntilInteractiveAsync(IPage page) =>
+        Assertions.Expect(page.Locator("[data-testid=circuit]")).ToHaveAttributeAsync("data-interactive", "true", new() { Timeout = 30_000 });
+
     public static async Task<(IPlaywright Playwright, IBrowser Browser)> LaunchAsync()
     {
         var playwright = await Playwright.CreateAsync();

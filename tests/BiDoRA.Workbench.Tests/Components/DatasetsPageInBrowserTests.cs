@@ -1,0 +1,72 @@
+using BiDoRA.Workbench.Services.Storage;
+using BiDoRA.Workbench.Tests.Infrastructure;
+using Microsoft.Playwright;
+
+namespace BiDoRA.Workbench.Tests.Components;
+
+/// <summary>The Datasets page in Chromium: a file with bad rows lists each problem with its row, nothing is stored until it imports; samples and delete.</summary>
+public sealed class DatasetsPageInBrowserTests : IAsyncLifetime
+{
+    private WorkbenchServer _server = null!;
+    private IPlaywright _playwright = null!;
+    private IBrowser _browser = null!;
+
+    public async Task InitializeAsync()
+    {
+        _server = await WorkbenchServer.StartAsync();
+        (_playwright, _browser) = await Browser.LaunchAsync();
+        Assertions.SetDefaultExpectTimeout(30_000);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _browser.DisposeAsync();
+        _playwright.Dispose();
+        await _server.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task Bad_rows_are_listed_with_their_rows_and_can_be_skipped_then_the_dataset_is_deleted()
+    {
+        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
+        var errors = new List<string>();
+        page.PageError += (_, error) => errors.Add(error);
+        page.Console += (_, message) =>
+        {
+            if (message.Type == "error") errors.Add(message.Text);
+        };
+        await page.GotoAsync(new Uri(_server.BaseAddress, "/datasets").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+        await Assertions.Expect(page.Locator("[data-testid=datasets-empty]")).ToBeVisibleAsync();
+        await Browser.WaitUntilInteractiveAsync(page);
+
+        await page.Locator("input[type=file]").First.SetInputFilesAsync(Path.Combine(TestPaths.Fixtures, "data", "invalid_characters.csv"));
+        var problems = page.Locator("[data-testid=dataset-errors]");
+        // Rows 3 and 4 of the file (the header is row 1): '1' and 'J', and '-'.
+        await Assertions.Expect(problems).ToContainTextAsync("sequence");
+        var rows = await problems.Locator("tbody tr td:first-child").AllTextContentsAsync();
+        Assert.Equal(["3", "4"], rows.Select(r => r.Trim()).Distinct());
+        await Assertions.Expect(page.Locator("[data-testid=dataset-import]")).ToBeDisabledAsync();
+        await page.ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotsDirectory, "datasets-errors.png"), FullPage = true });
+        Assert.Empty(_server.Services.GetRequiredService<DatasetStore>().List());
+
+        // Skipping the bad rows turns them into warnings; the one good row imports.
+        await page.GetByText("Skip invalid rows (import the rest").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=dataset-warnings]")).ToContainTextAsync("sequence");
+        await Assertions.Expect(page.Locator("[data-testid=dataset-import]")).ToBeEnabledAsync();
+        await page.Locator("[data-testid=dataset-import]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=datasets-table]")).ToContainTextAsync("invalid_characters");
+        var stored = Assert.Single(_server.Services.GetRequiredService<DatasetStore>().List());
+        Assert.Equal(1, stored.Rows);
+
+        // A sample in one click.
+        await page.Locator("[data-testid=sample-bbp]").ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=datasets-table] tbody tr")).ToHaveCountAsync(2);
+
+        // Delete asks first, then removes.
+        await page.Locator("[data-testid=datasets-table] tbody tr", new() { HasText = "invalid_characters" }).Locator("[data-testid=dataset-delete]").ClickAsync();
+        await page.GetByRole(AriaRole.Button, new() { Name = "Delete", Exact = true }).ClickAsync();
+        await Assertions.Expect(page.Locator("[data-testid=datasets-table] tbody tr")).ToHaveCountAsync(1);
+        Assert.DoesNotContain(_server.Services.GetRequiredService<DatasetStore>().List(), d => d.Name == "invalid_characters");
+        Assert.Empty(errors);
+    }
+}
