@@ -6,6 +6,7 @@ using BiDoRA.Workbench.Tests.Infrastructure;
 namespace BiDoRA.Workbench.Tests.Events;
 
 /// <summary>The workbench under load while the engine's real trainer keeps the CPU busy.</summary>
+[Collection(nameof(RealTrainingCollection))]
 public sealed class TrainingLoadTests
 {
     private const int Clients = 20;

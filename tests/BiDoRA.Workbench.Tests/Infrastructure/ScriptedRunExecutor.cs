@@ -78,7 +78,8 @@ internal sealed class ScriptedRunExecutor : IRunExecutor
                 if (Failures.TryGetValue(run.Id, out var message)) throw new InvalidOperationException(message);
                 if (step % CheckpointEvery == 0)
                 {
-                    var checkpoint = WriteCheckpoint(run.Plan.OutputDirectory, step);
+                    var checkpoint = Path.Combine(run.Plan.OutputDirectory, "checkpoints", $"step-{step}");
+                    Directory.CreateDirectory(checkpoint);
                     progress.Report(new CheckpointSaved(step, checkpoint));
                 }
             }
@@ -94,7 +95,10 @@ internal sealed class ScriptedRunExecutor : IRunExecutor
         }
     }
 
-    /// <summary>A checkpoint folder laid out as the engine writes one (its contents are not read back).</summary>
+    /// <summary>
+    /// A checkpoint folder laid out as the engine writes one, which recovery looks for on disk (its contents are not
+    /// read back). Scripted runs themselves only create folders: a test may run thousands of steps.
+    /// </summary>
     public static string WriteCheckpoint(string runFolder, int step)
     {
         var checkpoint = Path.Combine(runFolder, "checkpoints", $"step-{step:D6}");

@@ -12,6 +12,7 @@ using JsonSerializer = System.Text.Json.JsonSerializer;
 namespace BiDoRA.Workbench.Tests.Runs;
 
 /// <summary>The workbench process dies without warning (kill -9, power, the kernel's OOM killer) in the middle of a real run.</summary>
+[Collection(nameof(RealTrainingCollection))]
 public sealed class CrashRecoveryTests
 {
     private const int Steps = 120;
@@ -85,7 +86,7 @@ public sealed class CrashRecoveryTests
             {
                 Assert.True(resume.IsSuccessStatusCode, await resume.Content.ReadAsStringAsync());
             }
-            var done = await second.Http.WaitForStatusAsync(run.Id, RunStatus.Completed, TimeSpan.FromMinutes(3));
+            var done = await second.Http.WaitForStatusAsync(run.Id, RunStatus.Completed, TimeSpan.FromMinutes(5));
             Assert.NotNull(done.FinalMetrics);
             Assert.Contains("mcc", done.FinalMetrics.Keys);
             var all = await second.Http.ReadEventsAsync(run.Id);

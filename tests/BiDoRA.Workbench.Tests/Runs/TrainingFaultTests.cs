@@ -11,6 +11,7 @@ using TorchSharp;
 namespace BiDoRA.Workbench.Tests.Runs;
 
 /// <summary>Real runs of the engine's trainer that go wrong: the loss diverges, memory runs out, the user cancels.</summary>
+[Collection(nameof(RealTrainingCollection))]
 public sealed class TrainingFaultTests
 {
     [Fact]
