@@ -51,10 +51,15 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
             await Assertions.Expect(Field(page, $"new-sweep-method-{method}")).ToBeCheckedAsync();
         }
         await Assertions.Expect(Field(page, "new-sweep-method-full")).Not.ToBeCheckedAsync();
+        // The run count follows the seeds only once the circuit is up: after this, clicks are handled.
+        await FillAsync(page, "new-sweep-seeds", "2");
+        await Assertions.Expect(page.GetByTestId("new-sweep-start")).ToContainTextAsync("Start 6 runs", new() { Timeout = 30_000 });
         await FillAsync(page, "new-sweep-seeds", "3");
+        await Assertions.Expect(page.GetByTestId("new-sweep-start")).ToContainTextAsync("Start 9 runs");
         await FillAsync(page, "new-sweep-steps", "6");
         await FillAsync(page, "new-sweep-batch", "8");
         await page.GetByText("Advanced settings (shared by every run)").ClickAsync();
+        await Assertions.Expect(Field(page, "new-sweep-rank")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await FillAsync(page, "new-sweep-rank", "4");
         // Evaluations at steps 3 and 6 are the analysis snapshots: two symbols in the scatter.
         await FillAsync(page, "new-sweep-eval-every", "3");
