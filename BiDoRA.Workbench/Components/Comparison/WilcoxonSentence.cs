@@ -23,6 +23,10 @@ internal static class WilcoxonSentence
         var higher = test.AValues.Zip(test.BValues).Count(p => p.Second > p.First);
         var lower = test.AValues.Zip(test.BValues).Count(p => p.Second < p.First);
         var ties = n - higher - lower;
+        if (ties == n)
+        {
+            return $"{nameB} and {nameA} have the same {metric} in all {n} seed(s), so the test cannot tell them apart (p = {MetricNames.PValue(result.PValue)}).";
+        }
         var (count, direction) = higher >= lower ? (higher, "higher") : (lower, "lower");
         var tieText = ties > 0 ? $" ({ties} tied)" : "";
         var seeds = n == 1 ? "seed" : "seeds";

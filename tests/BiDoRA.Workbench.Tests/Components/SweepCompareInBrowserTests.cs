@@ -90,8 +90,10 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
         var pValue = double.Parse(await p.TextContentAsync() ?? "", CultureInfo.InvariantCulture);
         Assert.InRange(pValue, 0.25, 1);
         var sentence = await page.GetByTestId("wilcoxon-sentence").TextContentAsync();
-        Assert.Contains("BiDoRA's accuracy is", sentence);
-        Assert.Contains("(exact, two-sided)", sentence);
+        // The tiny model may leave every pair tied after so few steps; the sentence says so instead of "higher in 0 of 3".
+        Assert.Matches("^BiDoRA('s accuracy is (higher|lower) than DoRA's| and DoRA have the same accuracy)", sentence);
+        Assert.Contains("p = ", sentence);
+        await Assertions.Expect(page.GetByTestId("wilcoxon-p")).ToContainTextAsync("exact");
 
         // The ΔM–ΔD scatter of the BiDoRA run: every adapted matrix at both snapshots, read back from Plotly.
         var scatter = page.GetByTestId("decomposition-scatter");
