@@ -20,5 +20,6 @@ dotnet build BiDoRA.Workbench -c Release -v quiet -nologo >/dev/null
   --memory-steps "${BENCH_MEMORY_STEPS:-2000}" --memory-model tiny@8x64 \
   --ablations "${threads[@]}" \
   --markdown BENCHMARKS.md --markdown-appendix scripts/bench-notes.md \
-  "$@" > BENCHMARKS.json
+  "$@" > BENCHMARKS.json.partial
+mv BENCHMARKS.json.partial BENCHMARKS.json
 echo "Wrote BENCHMARKS.md and BENCHMARKS.json" >&2
