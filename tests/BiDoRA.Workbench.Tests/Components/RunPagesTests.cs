@@ -113,7 +113,8 @@ public sealed class RunPagesTests : IAsyncLifetime
         Assert.Equal(2, cancel.Count);
         // Newest first: the queued run is the first row.
         cancel[0].Click();
-        Assert.Equal(RunStatus.Cancelled, (await _server.GetRunAsync(second.Id)).Status);
+        // The click's handler cancels through the queue asynchronously.
+        await _server.WaitForStatusAsync(second.Id, RunStatus.Cancelled);
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=runs-resume]")));
         _server.Executor.Release(first.Id);
     }
