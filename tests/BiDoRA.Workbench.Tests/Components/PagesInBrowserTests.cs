@@ -75,7 +75,7 @@ public sealed class PagesInBrowserTests : IAsyncLifetime
 
         _server.Executor.Release(run.Id);
         var progress = page.Locator("[data-testid=run-progress]");
-        await Assertions.Expect(progress).ToContainTextAsync("Step 1", new() { Timeout = 30_000 });
+        await Assertions.Expect(progress).ToContainTextAsync(new System.Text.RegularExpressions.Regex("Step [1-9][0-9]* of 300"), new() { Timeout = 30_000 });
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.ScreenshotsDirectory, "layout-run-training.png"), FullPage = true });
         await Assertions.Expect(progress).ToContainTextAsync("Step 300 of 300", new() { Timeout = 30_000 });
         await Assertions.Expect(page.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = 30_000 });
