@@ -11,7 +11,7 @@ namespace BiDoRA.Workbench.Tests.Components;
 public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
 {
     // Long enough that the chart is seen growing while the engine still trains, also on a fast machine.
-    private const int Steps = 300;
+    private const int Steps = 200;
 
     private WorkbenchServer _server = null!;
     private IPlaywright _playwright = null!;
@@ -72,7 +72,7 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
         await page.Locator("input[data-testid=new-run-steps], [data-testid=new-run-steps] input").First.FillAsync(Steps.ToString());
         await page.Locator("input[data-testid=new-run-name], [data-testid=new-run-name] input").First.FillAsync("BBP BiDoRA");
         await page.GetByText("Advanced settings").ClickAsync();
-        await page.Locator("input[data-testid=new-run-batch], [data-testid=new-run-batch] input").First.FillAsync("16");
+        await page.Locator("input[data-testid=new-run-batch], [data-testid=new-run-batch] input").First.FillAsync("8");
         await page.Locator("input[data-testid=new-run-batch], [data-testid=new-run-batch] input").First.PressAsync("Tab");
         await Assertions.Expect(page.Locator("[data-testid=new-run-step-time]")).ToContainTextAsync("≈");
         await Shot(page, "new-run");
