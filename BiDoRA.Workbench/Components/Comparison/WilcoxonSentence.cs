@@ -23,20 +23,21 @@ internal static class WilcoxonSentence
         var higher = test.AValues.Zip(test.BValues).Count(p => p.Second > p.First);
         var lower = test.AValues.Zip(test.BValues).Count(p => p.Second < p.First);
         var ties = n - higher - lower;
-        if (ties == n)
-        {
-            return $"{nameB} and {nameA} have the same {metric} in all {n} seed(s), so the test cannot tell them apart (p = {MetricNames.PValue(result.PValue)}).";
-        }
-        var (count, direction) = higher >= lower ? (higher, "higher") : (lower, "lower");
-        var tieText = ties > 0 ? $" ({ties} tied)" : "";
-        var seeds = n == 1 ? "seed" : "seeds";
-        var how = result.Method == PValueMethod.Exact ? "exact" : "normal approximation";
         var side = alternative switch
         {
             TestAlternative.Greater => $"one-sided, {nameB} greater",
             TestAlternative.Less => $"one-sided, {nameB} less",
             _ => "two-sided",
         };
+        var seeds = n == 1 ? "seed" : "seeds";
+        if (ties == n)
+        {
+            // The alternative is still named: a reader who asked for a one-sided test should see it was honoured.
+            return $"{nameB} and {nameA} have the same {metric} in all {n} {seeds}, so the test ({side}) cannot tell them apart (p = {MetricNames.PValue(result.PValue)}).";
+        }
+        var (count, direction) = higher >= lower ? (higher, "higher") : (lower, "lower");
+        var tieText = ties > 0 ? $" ({ties} tied)" : "";
+        var how = result.Method == PValueMethod.Exact ? "exact" : "normal approximation";
         var p = MetricNames.PValue(result.PValue);
         var verdict = Verdict(result, alternative);
         var better = test.HigherIsBetter ? "" : $" (lower {metric} is better)";

@@ -63,6 +63,18 @@ public sealed class ComparePagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public void Sentence_for_all_seeds_tied_says_so_and_still_names_the_alternative_asked_for()
+    {
+        var same = new[] { 0.5, 0.5, 0.5 };
+        var result = WilcoxonSignedRank.Test(same, same, TestAlternative.Greater);
+        var test = new MetricTest("accuracy", true, same, same, 0, result);
+
+        Assert.Equal(
+            "BiDoRA and DoRA have the same accuracy in all 3 seeds, so the test (one-sided, BiDoRA greater) cannot tell them apart (p = 1).",
+            WilcoxonSentence.Describe(test, "dora", "bidora", TestAlternative.Greater));
+    }
+
+    [Fact]
     public void Wilcoxon_panel_shows_w_n_p_method_and_effect_size()
     {
         var a = new[] { 0.50, 0.61, 0.70, 0.40 };

@@ -73,10 +73,15 @@ internal sealed class WorkbenchServer : IAsyncDisposable
         return StartAsync(settings, dataDirectory, executor: null);
     }
 
-    /// <summary>Tests start with an empty workbench unless they ask for the samples (Workbench:SeedSamples=true).</summary>
+    /// <summary>Tests start with an empty workbench unless they ask for the samples (Workbench:SeedSamples=true), and log warnings and errors only.</summary>
     private static Dictionary<string, string?> WithDefaults(IReadOnlyDictionary<string, string?>? configuration)
     {
-        var merged = new Dictionary<string, string?> { ["Workbench:SeedSamples"] = "false" };
+        var merged = new Dictionary<string, string?>
+        {
+            ["Workbench:SeedSamples"] = "false",
+            // Hundreds of servers start in a test run; their request logs would bury the failures in CI's output.
+            ["Logging:LogLevel:Default"] = "Warning",
+        };
         foreach (var (key, value) in configuration ?? new Dictionary<string, string?>()) merged[key] = value;
         return merged;
     }

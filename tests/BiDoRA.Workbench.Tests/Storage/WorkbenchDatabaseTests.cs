@@ -1,33 +1,35 @@
+using BiDoRA.Workbench.Services.Datasets;
 using BiDoRA.Workbench.Services.Storage;
+using BiDoRA.Workbench.Services.Sweeps;
+using BiDoRA.Workbench.Tests.Infrastructure;
 using LiteDB;
-using Microsoft.Extensions.Options;
 
 namespace BiDoRA.Workbench.Tests.Storage;
 
-public sealed class WorkbenchDatabaseTests : IDisposable
+public sealed class WorkbenchDatabaseTests
 {
-    private readonly string _directory = Path.Combine(Path.GetTempPath(), "bidora-tests", "db-" + Guid.NewGuid().ToString("N"));
-
-    public void Dispose() => Directory.Delete(_directory, recursive: true);
-
     [Fact]
-    public async Task Reading_a_collection_while_its_first_document_is_written_keeps_the_database_open()
+    public async Task Every_collection_exists_and_is_empty_before_the_first_write()
     {
-        // litedb-org/LiteDB#2792: a read racing the transaction that creates a collection closes the database.
-        var paths = new WorkbenchPaths(Options.Create(new WorkbenchOptions { DataDirectory = _directory }));
-        using var db = new WorkbenchDatabase(paths);
-        for (var round = 0; round < 10; round++)
+        // A collection LiteDB creates during a write can break a reader that opens it at that moment
+        // (litedb-org/LiteDB#2792), so the stores create theirs when the workbench starts.
+        var server = await WorkbenchServer.StartAsync();
+        server.Services.GetRequiredService<DatasetStore>();
+        server.Services.GetRequiredService<RunEventStore>();
+        server.Services.GetRequiredService<RunStore>();
+        server.Services.GetRequiredService<SweepStore>();
+        server.Services.GetRequiredService<DatasetService>();
+        server.KeepData = true;
+        await server.DisposeAsync();
+        try
         {
-            var name = $"fresh{round}";
-            using var stop = new CancellationTokenSource();
-            var readers = Enumerable.Range(0, 3).Select(_ => Task.Run(() =>
-            {
-                while (!stop.IsCancellationRequested) _ = db.Collection(name).Count();
-            })).ToList();
-            await Task.Run(() => db.Collection(name).Insert(new BsonDocument { ["_id"] = "first" }));
-            await stop.CancelAsync();
-            await Task.WhenAll(readers);
-            Assert.Equal(1, db.Collection(name).Count());
+            using var db = new LiteDatabase(new ConnectionString { Filename = Path.Combine(server.DataDirectory, "workbench.db"), ReadOnly = true });
+            Assert.Equal(["datasets", "events", "meta", "runs", "sweeps"], db.GetCollectionNames().Order().ToArray());
+            Assert.All(db.GetCollectionNames(), name => Assert.Equal(0, db.GetCollection(name).Count()));
+        }
+        finally
+        {
+            Directory.Delete(server.DataDirectory, recursive: true);
         }
     }
 }
