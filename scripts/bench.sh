@@ -15,7 +15,7 @@ if [[ -n "${BENCH_THREADS:-}" ]]; then threads=(--threads "$BENCH_THREADS"); fi
 dotnet build BiDoRA.Workbench -c Release -v quiet -nologo >/dev/null
 ./BiDoRA.Workbench/bin/Release/net10.0/bidora bench \
   --models "$models" --methods "$methods" \
-  --batch-size 8 --seq-len 128 --steps "${BENCH_STEPS:-3}" --warmup "${BENCH_WARMUP:-1}" \
+  --batch-size 8 --seq-len 128 --steps "${BENCH_STEPS:-5}" --warmup "${BENCH_WARMUP:-2}" \
   --predict-model esm2_t6_8M_UR50D --predict-count 1000 \
   --memory-steps "${BENCH_MEMORY_STEPS:-2000}" --memory-model tiny@8x64 \
   --ablations "${threads[@]}" \

@@ -67,6 +67,8 @@ public static class AdapterInjector
             var split = name.LastIndexOf('.');
             var parent = split < 0 ? model : modules[name[..split]];
             Replace(parent, name[(split + 1)..], layer.Merge());
+            // Out of the tree now, so disposing the model would no longer reach the adapter and its base layer.
+            layer.Dispose();
         }
     }
 

@@ -45,6 +45,14 @@ public static class Benchmark
         progress?.Report($"Matrix-product peak ({string.Join(", ", options.MatmulSizes)})");
         var peak = MatmulPeakMeter.Measure(options.MatmulSizes, device, cancellationToken);
 
+        // First, in a process that has not yet held the larger models: the allocator keeps freed memory mapped, so
+        // after them the resident size would mostly be their leftovers rather than this run's own.
+        MemoryBenchmark? memory = null;
+        if (options.MemorySteps > 0)
+        {
+            memory = MemoryRun(options, device, progress, cancellationToken);
+        }
+
         var models = new List<ModelBenchmark>();
         foreach (var benchCase in options.Cases)
         {
@@ -56,12 +64,6 @@ public static class Benchmark
         {
             progress?.Report($"Prediction: {options.PredictionCount} peptides of up to {options.PredictionMaxResidues} residues with {options.PredictionModel}");
             prediction = PredictionBench.Measure(options, device, cancellationToken);
-        }
-
-        MemoryBenchmark? memory = null;
-        if (options.MemorySteps > 0)
-        {
-            memory = MemoryRun(options, device, progress, cancellationToken);
         }
 
         IReadOnlyList<AblationResult> ablations = [];

@@ -63,7 +63,7 @@ public static class BenchmarkMarkdown
             md.AppendLine($"{mem.Method} on {mem.Model}, batch {mem.BatchSize} × {mem.SequenceLength}, {mem.Steps} iterations. Resident size after a garbage collection; live tensors = TorchSharp tensors not yet disposed.").AppendLine();
             md.AppendLine("| step | RSS MiB | peak RSS MiB | live tensors | managed heap MiB |");
             md.AppendLine("|---|---|---|---|---|");
-            foreach (var s in mem.Samples) md.AppendLine($"| {s.Step} | {Mib(s.ResidentBytes)} | {Mib(s.PeakResidentBytes)} | {s.LiveTensors} | {Mib(s.ManagedBytes)} |");
+            foreach (var s in mem.Samples) md.AppendLine($"| {s.Step} | {Mib(s.ResidentBytes)} | {Mib(s.PeakResidentBytes)} | {s.LiveTensors} | {(s.ManagedBytes / 1048576.0).ToString("F1", Invariant)} |");
             md.AppendLine().AppendLine($"RSS growth from step 100 to step {mem.Steps}: **{F(mem.ResidentGrowthPercent, 2)} %**; live tensors grew by **{mem.LiveTensorGrowth}**.").AppendLine();
         }
 

@@ -63,12 +63,16 @@ public sealed record RunPlan
 
     public double MaxGradNorm { get; init; } = 1.0;
 
-    public int EvalEvery { get; init; } = 50;
+    public const int DefaultEvalEvery = 50;
+
+    public const int DefaultCheckpointEvery = 100;
+
+    public int EvalEvery { get; init; } = DefaultEvalEvery;
 
     /// <summary>Stop after this many evaluations without improvement; null never stops early.</summary>
     public int? EarlyStoppingPatience { get; init; }
 
-    public int CheckpointEvery { get; init; } = 100;
+    public int CheckpointEvery { get; init; } = DefaultCheckpointEvery;
 
     // Bi-level (BiDoRA) settings.
 

@@ -34,6 +34,8 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
     private TrainingResult Execute(RunPlan plan, bool resume, IProgress<TrainingEvent>? progress, CancellationToken ct)
     {
         var emit = (TrainingEvent e) => progress?.Report(e);
+        // Before a checkpoint is written: everything reported so far is stored (a no-op for plain progress sinks).
+        var persist = () => (progress as IDurableProgress<TrainingEvent>)?.WaitUntilStored(CancellationToken.None);
         var step = 0;
         try
         {
@@ -41,7 +43,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             Directory.CreateDirectory(plan.OutputDirectory);
             var data = TrainingDataLoader.Load(plan, ct);
             using var session = TrainingSession.Create(plan, data);
-            var run = new RunLoop(session, new CheckpointStore(plan.OutputDirectory), emit, _logger);
+            var run = new RunLoop(session, new CheckpointStore(plan.OutputDirectory), emit, persist, _logger);
             return run.Execute(resume, ct, s => step = s);
         }
         catch (OperationCanceledException) when (ct.IsCancellationRequested)
@@ -86,7 +88,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
     }
 
     /// <summary>The phases, evaluations and checkpoints of one run.</summary>
-    private sealed class RunLoop(TrainingSession session, CheckpointStore checkpoints, Action<TrainingEvent> emit, ILogger logger)
+    private sealed class RunLoop(TrainingSession session, CheckpointStore checkpoints, Action<TrainingEvent> emit, Action persist, ILogger logger)
     {
         private readonly RunPlan _plan = session.Plan;
         private readonly Stopwatch _clock = new();
@@ -364,6 +366,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
                 BestMetric = _bestMetric, BestStep = _bestStep, EvaluationsWithoutImprovement = _stale,
                 ElapsedSeconds = _elapsedBefore + _clock.Elapsed.TotalSeconds,
             };
+            persist();
             var path = checkpoints.Save(state, tensors);
             foreach (var t in tensors.Values) t.Dispose();
             emit(new CheckpointSaved(_globalStep, path));

@@ -1,6 +1,5 @@
 using System.CommandLine;
 using System.Text.Json;
-using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.Training;
 
@@ -16,36 +15,13 @@ internal static class SweepCommand
 {
     public static Command Create()
     {
-        var dataset = new Option<FileInfo>("--dataset") { Description = "Training data: CSV, TSV, FASTA or XLSX (a split column is honoured).", Required = true };
-        var testFile = new Option<FileInfo?>("--test-file") { Description = "Optional separate test file." };
-        var model = new Option<string>("--model") { Description = "Model folder or catalog name (tiny, esm2_t6_8M_UR50D, ...).", DefaultValueFactory = _ => "tiny" };
+        var settings = new RunSettingsOptions("Optimiser steps per run (default 200 unless --epochs is given).");
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods: full, lora, dora, bidora.", DefaultValueFactory = _ => "lora,dora,bidora" };
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds: runs use seeds 1 … N.", DefaultValueFactory = _ => Services.Sweeps.SweepService.DefaultSeedCount };
         var seedValues = new Option<string?>("--seed-values") { Description = "Explicit comma-separated seeds instead of --seeds (e.g. 11,12,13)." };
-        var task = new Option<string>("--task") { Description = "auto, binary, multiclass or regression.", DefaultValueFactory = _ => "auto" };
-        task.AcceptOnlyFromAmong("auto", "binary", "multiclass", "regression");
-        var steps = new Option<int?>("--steps") { Description = "Optimiser steps per run (default 200 unless --epochs is given)." };
-        var epochs = new Option<int?>("--epochs") { Description = "Epochs over the training part instead of --steps." };
-        var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 16 };
-        var lr = new Option<double>("--lr") { Description = "Learning rate of the direction and head (everything for single-level methods).", DefaultValueFactory = _ => 1e-3 };
-        var upperLr = new Option<double>("--upper-lr") { Description = "BiDoRA: learning rate of the magnitudes.", DefaultValueFactory = _ => 1e-3 };
-        var rank = new Option<int>("--rank") { DefaultValueFactory = _ => 8 };
-        var alpha = new Option<double>("--alpha") { DefaultValueFactory = _ => 16 };
-        var targets = new Option<string>("--targets") { Description = "Comma-separated module names to adapt.", DefaultValueFactory = _ => "query,value" };
-        var hypergradient = new Option<HypergradientMode>("--hypergradient") { DefaultValueFactory = _ => HypergradientMode.FiniteDifference };
-        var retrain = new Option<int>("--retrain-steps") { Description = "BiDoRA: steps of the retraining phase (0 skips it)." };
-        var evalEvery = new Option<int>("--eval-every") { Description = "Evaluate (and save an analysis snapshot) every N steps.", DefaultValueFactory = _ => 50 };
-        var checkpointEvery = new Option<int>("--checkpoint-every") { DefaultValueFactory = _ => 100 };
-        var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
         var output = new Option<DirectoryInfo>("--out") { Description = "Sweep folder to create (or to continue).", Required = true };
-        var dataDir = new Option<string>("--data-dir") { Description = "Workbench data folder; catalog models live in its models/ folder.", DefaultValueFactory = _ => "./data" };
-        var sequenceColumn = new Option<string?>("--sequence-column");
-        var labelColumn = new Option<string?>("--label-column");
-        var command = new Command("sweep", "Train every method with every seed under otherwise equal settings, then compare them.")
-        {
-            dataset, testFile, model, methods, seeds, seedValues, task, steps, epochs, batch, lr, upperLr, rank, alpha, targets, hypergradient, retrain,
-            evalEvery, checkpointEvery, device, output, dataDir, sequenceColumn, labelColumn,
-        };
+        var command = new Command("sweep", "Train every method with every seed under otherwise equal settings, then compare them.") { methods, seeds, seedValues, output };
+        settings.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
             var stdout = parse.InvocationConfiguration.Output;
@@ -76,7 +52,7 @@ internal static class SweepCommand
                 if (field == "methods" && errors.Any(e => e.StartsWith("--methods", StringComparison.Ordinal))) continue;
                 errors.AddRange(messages.Select(m => $"--{field}: {m}"));
             }
-            if (!parse.GetValue(dataset)!.Exists) errors.Add($"--dataset: {parse.GetValue(dataset)!.FullName} does not exist.");
+            if (!parse.GetValue(settings.Dataset)!.Exists) errors.Add($"--dataset: {parse.GetValue(settings.Dataset)!.FullName} does not exist.");
             if (errors.Count > 0)
             {
                 foreach (var e in errors) await stderr.WriteLineAsync("error: " + e);
@@ -84,30 +60,7 @@ internal static class SweepCommand
             }
 
             var folder = parse.GetValue(output)!.FullName;
-            var template = new RunPlan
-            {
-                DatasetPath = parse.GetValue(dataset)!.FullName,
-                TestDatasetPath = parse.GetValue(testFile)?.FullName,
-                SequenceColumn = parse.GetValue(sequenceColumn),
-                LabelColumn = parse.GetValue(labelColumn),
-                Task = parse.GetValue(task) switch { "binary" => TaskKind.Binary, "multiclass" => TaskKind.Multiclass, "regression" => TaskKind.Regression, _ => null },
-                Model = parse.GetValue(model)!,
-                ModelsDirectory = Path.GetFullPath(Path.Combine(parse.GetValue(dataDir)!, "models")),
-                Steps = parse.GetValue(epochs) is null ? parse.GetValue(steps) ?? 200 : null,
-                Epochs = parse.GetValue(epochs),
-                BatchSize = parse.GetValue(batch),
-                LearningRate = parse.GetValue(lr),
-                UpperLearningRate = parse.GetValue(upperLr),
-                Rank = parse.GetValue(rank),
-                Alpha = parse.GetValue(alpha),
-                TargetModules = parse.GetValue(targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                Hypergradient = parse.GetValue(hypergradient),
-                RetrainSteps = parse.GetValue(retrain),
-                EvalEvery = parse.GetValue(evalEvery),
-                CheckpointEvery = parse.GetValue(checkpointEvery),
-                Device = parse.GetValue(device)!,
-                OutputDirectory = folder,
-            };
+            var template = settings.Bind(parse, folder);
             var plan = new SweepPlan { Template = template, Methods = methodList, Seeds = seedList, OutputDirectory = folder, Name = Path.GetFileName(folder) };
             if (File.Exists(Path.Combine(folder, SweepPlan.SweepFile)))
             {

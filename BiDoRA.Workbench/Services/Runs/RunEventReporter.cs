@@ -5,9 +5,10 @@ namespace BiDoRA.Workbench.Services.Runs;
 
 /// <summary>
 /// The <see cref="IProgress{T}"/> an executor reports to: publishes synchronously (unlike <see cref="Progress{T}"/>,
-/// which posts and could reorder) and remembers what the queue needs to settle the run's final state.
+/// which posts and could reorder), remembers what the queue needs to settle the run's final state, and lets the
+/// trainer wait until its events are in the database before it writes a checkpoint.
 /// </summary>
-internal sealed class RunEventReporter(string runId, RunEventHub hub) : IProgress<TrainingEvent>
+internal sealed class RunEventReporter(string runId, RunEventHub hub) : IDurableProgress<TrainingEvent>
 {
     public TrainingEvent? Terminal { get; private set; }
 
@@ -31,4 +32,7 @@ internal sealed class RunEventReporter(string runId, RunEventHub hub) : IProgres
         }
         hub.Publish(runId, value);
     }
+
+    /// <summary>Called on the trainer's own thread (never a request or circuit thread), so blocking here is safe.</summary>
+    public void WaitUntilStored(CancellationToken cancellationToken) => hub.FlushAsync(cancellationToken).GetAwaiter().GetResult();
 }

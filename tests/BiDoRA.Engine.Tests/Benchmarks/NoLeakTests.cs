@@ -40,6 +40,27 @@ public sealed class NoLeakTests
         Assert.Equal(before, Tensor.TotalCount);
     }
 
+    [Theory]
+    [MemberData(nameof(Methods))]
+    public void Disposing_a_training_session_frees_every_parameter_at_once(string method)
+    {
+        // The workbench trains run after run in one process: a finished run's model, adapters and head must be freed
+        // when the run ends, not whenever the garbage collector (blind to native memory) finalises them.
+        // Tensor.TotalCount cannot show this: it stays one higher per parameter ever created, even once the
+        // parameter is disposed and the memory is back (measured: resident size flat over eight 35M models).
+        var config = ModelCatalog.Find("tiny")!.Config;
+        using var grad = enable_grad();
+        List<Tensor> parameters;
+        using (var bench = new TrainingBench(config, BenchmarkMethod.Parse(method), 2, 12, new BenchmarkOptions { Rank = 2 }, CPU))
+        {
+            bench.Iterate();
+            parameters = [.. bench.Session.Model.parameters()];
+            Assert.All(parameters, p => Assert.False(p.IsInvalid));
+        }
+        Assert.NotEmpty(parameters);
+        Assert.All(parameters, p => Assert.True(p.IsInvalid, "a parameter outlived its session"));
+    }
+
     [Fact]
     public async Task A_bidora_run_with_evaluations_and_checkpoints_leaves_no_tensor_behind()
     {

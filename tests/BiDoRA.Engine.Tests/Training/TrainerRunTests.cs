@@ -45,6 +45,41 @@ public sealed class TrainerRunTests
         Assert.True(result.TestMetrics["accuracy"] is >= 0 and <= 1);
     }
 
+    [Fact]
+    public async Task A_durable_sink_has_stored_every_step_before_each_checkpoint_is_written()
+    {
+        var dir = TrainingTestData.TempRunFolder();
+        var sink = new DurableProgress(dir);
+        var plan = TrainingTestData.Bbp(AdapterMethod.Dora, dir) with { Steps = 6, CheckpointEvery = 2 };
+        var result = await new Trainer().RunAsync(plan, sink);
+
+        Assert.True(result.Outcome == RunOutcome.Completed, result.Error);
+        var saved = sink.Events.OfType<CheckpointSaved>().Select(c => c.Step).ToList();
+        Assert.Equal([2, 4, 6], saved);
+        // Each wait came after that step was reported and before its checkpoint existed on disk.
+        Assert.Equal(saved, sink.Waits.Select(w => w.LastStep));
+        Assert.All(sink.Waits, w => Assert.DoesNotContain(w.LastStep, w.CheckpointsOnDisk));
+        Assert.Equal([0, 2, 4], sink.Waits.Select(w => w.CheckpointsOnDisk.DefaultIfEmpty(0).Max()));
+    }
+
+    /// <summary>Records, at each wait, the last step reported and the checkpoints already on disk.</summary>
+    private sealed class DurableProgress(string runFolder) : IDurableProgress<TrainingEvent>
+    {
+        public List<TrainingEvent> Events { get; } = [];
+
+        public List<(int LastStep, int[] CheckpointsOnDisk)> Waits { get; } = [];
+
+        public void Report(TrainingEvent value) => Events.Add(value);
+
+        public void WaitUntilStored(CancellationToken cancellationToken)
+        {
+            var checkpoints = Directory.Exists(Path.Combine(runFolder, "checkpoints"))
+                ? Directory.GetDirectories(Path.Combine(runFolder, "checkpoints"), "step-*").Select(d => int.Parse(Path.GetFileName(d)["step-".Length..])).ToArray()
+                : [];
+            Waits.Add((Events.OfType<StepCompleted>().Last().Step, checkpoints));
+        }
+    }
+
     /// <summary>Reports synchronously on the training thread, unlike Progress&lt;T&gt;.</summary>
     internal sealed class SyncProgress(List<TrainingEvent> sink) : IProgress<TrainingEvent>
     {

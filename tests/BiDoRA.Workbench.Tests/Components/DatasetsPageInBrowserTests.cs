@@ -8,33 +8,25 @@ namespace BiDoRA.Workbench.Tests.Components;
 public sealed class DatasetsPageInBrowserTests : IAsyncLifetime
 {
     private WorkbenchServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private Browser _browser = null!;
 
     public async Task InitializeAsync()
     {
         _server = await WorkbenchServer.StartAsync();
-        (_playwright, _browser) = await Browser.LaunchAsync();
+        _browser = await Browser.LaunchAsync();
         Assertions.SetDefaultExpectTimeout(30_000);
     }
 
     public async Task DisposeAsync()
     {
         await _browser.DisposeAsync();
-        _playwright.Dispose();
         await _server.DisposeAsync();
     }
 
     [Fact]
     public async Task Bad_rows_are_listed_with_their_rows_and_can_be_skipped_then_the_dataset_is_deleted()
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
-        var errors = new List<string>();
-        page.PageError += (_, error) => errors.Add(error);
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error") errors.Add(message.Text);
-        };
+        var (page, errors) = await _browser.NewPageAsync();
         await page.GotoAsync(new Uri(_server.BaseAddress, "/datasets").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
         await Assertions.Expect(page.Locator("[data-testid=datasets-empty]")).ToBeVisibleAsync();
         await Browser.WaitUntilInteractiveAsync(page);

@@ -11,15 +11,13 @@ namespace BiDoRA.Workbench.Tests.Components;
 /// </summary>
 public sealed class LiveChartInBrowserTests : IAsyncLifetime
 {
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private Browser _browser = null!;
 
-    public async Task InitializeAsync() => (_playwright, _browser) = await Browser.LaunchAsync();
+    public async Task InitializeAsync() => _browser = await Browser.LaunchAsync();
 
     public async Task DisposeAsync()
     {
         await _browser.DisposeAsync();
-        _playwright.Dispose();
     }
 
     [Fact]
@@ -123,13 +121,7 @@ public sealed class LiveChartInBrowserTests : IAsyncLifetime
 
     private async Task<(IPage Page, List<string> Errors)> OpenAsync(WorkbenchServer server, string path)
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error") errors.Add(message.Text);
-        };
-        page.PageError += (_, error) => errors.Add(error);
+        var (page, errors) = await _browser.NewPageAsync();
         await page.GotoAsync(new Uri(server.BaseAddress, path).ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle, Timeout = 30_000 });
         return (page, errors);
     }

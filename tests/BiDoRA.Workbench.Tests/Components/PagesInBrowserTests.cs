@@ -10,19 +10,17 @@ namespace BiDoRA.Workbench.Tests.Components;
 public sealed class PagesInBrowserTests : IAsyncLifetime
 {
     private WorkbenchServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private Browser _browser = null!;
 
     public async Task InitializeAsync()
     {
         _server = await WorkbenchServer.StartAsync(executor: new ScriptedRunExecutor { HoldEveryRun = true, Steps = 300, StepDelay = TimeSpan.FromMilliseconds(5) });
-        (_playwright, _browser) = await Browser.LaunchAsync();
+        _browser = await Browser.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
         await _browser.DisposeAsync();
-        _playwright.Dispose();
         await _server.DisposeAsync();
     }
 
@@ -35,13 +33,7 @@ public sealed class PagesInBrowserTests : IAsyncLifetime
     [InlineData("/predict", "Predict")]
     public async Task Page_renders_becomes_interactive_and_logs_no_errors(string path, string heading)
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error") errors.Add(message.Text);
-        };
-        page.PageError += (_, error) => errors.Add(error);
+        var (page, errors) = await _browser.NewPageAsync();
 
         await page.GotoAsync(new Uri(_server.BaseAddress, path).ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle, Timeout = 30_000 });
         await page.GetByRole(AriaRole.Heading, new() { Name = heading }).First.WaitForAsync(new() { Timeout = 30_000 });
@@ -65,9 +57,7 @@ public sealed class PagesInBrowserTests : IAsyncLifetime
     {
         var run = await _server.CreateRunAsync(_server.AddDataset().Id, new { steps = 300, name = "live run" });
         await _server.Executor.WaitUntilStartedAsync(run.Id);
-        var page = await _browser.NewPageAsync();
-        var errors = new List<string>();
-        page.PageError += (_, error) => errors.Add(error);
+        var (page, errors) = await _browser.NewPageAsync();
 
         await page.GotoAsync(new Uri(_server.BaseAddress, $"/runs/{run.Id}").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "live run" })).ToBeVisibleAsync();

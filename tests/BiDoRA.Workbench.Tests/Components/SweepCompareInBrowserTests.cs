@@ -15,19 +15,17 @@ namespace BiDoRA.Workbench.Tests.Components;
 public sealed class SweepCompareInBrowserTests : IAsyncLifetime
 {
     private WorkbenchServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private Browser _browser = null!;
 
     public async Task InitializeAsync()
     {
         _server = await WorkbenchServer.StartWithTrainerAsync(configuration: new Dictionary<string, string?> { ["Workbench:SeedSamples"] = "true" });
-        (_playwright, _browser) = await Browser.LaunchAsync();
+        _browser = await Browser.LaunchAsync();
     }
 
     public async Task DisposeAsync()
     {
         await _browser.DisposeAsync();
-        _playwright.Dispose();
         await _server.DisposeAsync();
     }
 
@@ -35,13 +33,7 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
     public async Task Sweep_started_from_the_form_trains_and_the_compare_page_tests_and_plots_it()
     {
         var bbp = await SampleAsync("bbp");
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1440, Height = 900 } });
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error") errors.Add(message.Text);
-        };
-        page.PageError += (_, error) => errors.Add(error);
+        var (page, errors) = await _browser.NewPageAsync(1440, 900);
 
         await page.GotoAsync(Url($"/sweeps/new?dataset={bbp.Id}"), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
         await Assertions.Expect(Field(page, "new-sweep-dataset")).ToHaveValueAsync(bbp.Id, new() { Timeout = 30_000 });

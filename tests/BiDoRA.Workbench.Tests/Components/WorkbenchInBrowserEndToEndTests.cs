@@ -14,13 +14,12 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
     private const int Steps = 200;
 
     private WorkbenchServer _server = null!;
-    private IPlaywright _playwright = null!;
-    private IBrowser _browser = null!;
+    private Browser _browser = null!;
 
     public async Task InitializeAsync()
     {
         _server = await WorkbenchServer.StartWithTrainerAsync();
-        (_playwright, _browser) = await Browser.LaunchAsync();
+        _browser = await Browser.LaunchAsync();
         // The first chart loads Plotly (4.8 MB) and a CPU shared with a training run is slow: wait up to 30 s.
         Assertions.SetDefaultExpectTimeout(30_000);
     }
@@ -28,20 +27,13 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _browser.DisposeAsync();
-        _playwright.Dispose();
         await _server.DisposeAsync();
     }
 
     [Fact]
     public async Task Upload_train_watch_and_predict()
     {
-        var page = await _browser.NewPageAsync(new BrowserNewPageOptions { ViewportSize = new ViewportSize { Width = 1366, Height = 800 } });
-        var errors = new List<string>();
-        page.Console += (_, message) =>
-        {
-            if (message.Type == "error") errors.Add(message.Text);
-        };
-        page.PageError += (_, error) => errors.Add(error);
+        var (page, errors) = await _browser.NewPageAsync();
         page.SetDefaultTimeout(30_000);
 
         // Datasets: drop the BBP training file (the file input under the drop zone), check what was detected, import.
