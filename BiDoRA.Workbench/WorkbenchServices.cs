@@ -32,6 +32,8 @@ internal static class WorkbenchServices
 
         var access = AccessPolicy.For(urls, options.AccessToken);
         services.AddSingleton(access);
+        services.AddSingleton(TimeProvider.System);
+        services.AddSingleton<SignInThrottle>();
         if (ListenAddresses.AllLoopback(urls) && string.IsNullOrEmpty(builder.Configuration["AllowedHosts"]))
         {
             // A page on another site whose name resolves to 127.0.0.1 (DNS rebinding) would count as same-origin;

@@ -17,7 +17,7 @@ public static class OrthogonalityRegularizer
         Tensor? total = null;
         foreach (var layer in layers)
         {
-            var term = OfGram(layer.NormalizedGram());
+            var term = layer.OrthogonalityDeviation();
             total = total is null ? term : total + term;
         }
         return (total! / layers.Count).MoveToOuterDisposeScope();

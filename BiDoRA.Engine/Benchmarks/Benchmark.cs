@@ -69,7 +69,7 @@ public static class Benchmark
         IReadOnlyList<AblationResult> ablations = [];
         if (options.Ablations && options.Cases.Count > 0)
         {
-            ablations = BenchmarkAblations.Run(options.Cases[0], options, device, progress, cancellationToken);
+            ablations = BenchmarkAblations.Run(options.Cases[0], options.Cases[^1], options, device, progress, cancellationToken);
         }
 
         var settings = new BenchmarkSettings(options.Cases.Select(c => c.ToString()).ToList(), options.Methods.Select(m => m.Name).ToList(),

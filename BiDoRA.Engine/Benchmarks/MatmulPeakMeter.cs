@@ -1,4 +1,5 @@
 using System.Diagnostics;
+using BiDoRA.Engine.Runtime;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -36,7 +37,7 @@ internal static class MatmulPeakMeter
 
     private static void Product(Tensor a, Tensor b)
     {
-        using var product = a.matmul(b);
+        using var product = TensorProducts.MatMul(a, b);
         if (product.device_type == DeviceType.CUDA) cuda.synchronize();
     }
 }

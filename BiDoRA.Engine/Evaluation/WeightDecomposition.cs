@@ -252,7 +252,7 @@ public static partial class WeightDecomposition
         if (loraA.ndim != 2 || loraB.ndim != 2 || loraB.shape[1] != loraA.shape[0])
             throw new ArgumentException($"lora_A [{string.Join(", ", loraA.shape)}] and lora_B [{string.Join(", ", loraB.shape)}] do not multiply.", nameof(loraB));
         using var _ = no_grad();
-        return baseWeight.detach().to(ScalarType.Float64) + loraB.detach().to(ScalarType.Float64).matmul(loraA.detach().to(ScalarType.Float64)) * scaling;
+        return baseWeight.detach().to(ScalarType.Float64) + TensorProducts.MatMul(loraB.detach().to(ScalarType.Float64), loraA.detach().to(ScalarType.Float64)) * scaling;
     }
 
     /// <summary>The matrices of a snapshot, in the order they were written (model order).</summary>

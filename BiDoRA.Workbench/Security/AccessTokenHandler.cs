@@ -15,8 +15,11 @@ internal sealed class AccessTokenHandler(
     IOptionsMonitor<AuthenticationSchemeOptions> options,
     ILoggerFactory logger,
     UrlEncoder encoder,
-    AccessPolicy policy) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
+    AccessPolicy policy,
+    SignInThrottle throttle) : AuthenticationHandler<AuthenticationSchemeOptions>(options, logger, encoder)
 {
+    private TimeSpan? _lockedFor;
+
     public const string SchemeName = "AccessToken";
 
     public static bool CarriesToken(HttpRequest request) =>
@@ -39,16 +42,23 @@ internal sealed class AccessTokenHandler(
             ? header["Bearer ".Length..]
             : IsHubPath(Request) ? Request.Query["access_token"].ToString() : null;
         if (string.IsNullOrEmpty(presented)) return Task.FromResult(AuthenticateResult.NoResult());
-        return Task.FromResult(Matches(presented, policy.Token)
-            ? AuthenticateResult.Success(new AuthenticationTicket(Principal(SchemeName), SchemeName))
-            : AuthenticateResult.Fail("The access token is wrong."));
+        _lockedFor = throttle.LockedFor(Context.Connection.RemoteIpAddress);
+        if (_lockedFor is not null) return Task.FromResult(AuthenticateResult.Fail("Too many wrong access tokens from this address."));
+        if (Matches(presented, policy.Token)) return Task.FromResult(AuthenticateResult.Success(new AuthenticationTicket(Principal(SchemeName), SchemeName)));
+        throttle.RecordFailure(Context.Connection.RemoteIpAddress);
+        return Task.FromResult(AuthenticateResult.Fail("The access token is wrong."));
     }
 
-    protected override Task HandleChallengeAsync(AuthenticationProperties properties)
+    protected override async Task HandleChallengeAsync(AuthenticationProperties properties)
     {
+        if (_lockedFor is { } wait)
+        {
+            Response.Headers.RetryAfter = ((int)Math.Ceiling(wait.TotalSeconds)).ToString(System.Globalization.CultureInfo.InvariantCulture);
+            await Results.Problem(SignInThrottle.Describe(wait), statusCode: StatusCodes.Status429TooManyRequests).ExecuteAsync(Context);
+            return;
+        }
         Response.StatusCode = StatusCodes.Status401Unauthorized;
         Response.Headers.WWWAuthenticate = "Bearer";
-        return Task.CompletedTask;
     }
 
     private static bool IsHubPath(HttpRequest request) => request.Path.StartsWithSegments("/hubs");

@@ -39,4 +39,19 @@ public sealed class AllocationFailureTests
         Assert.Equal([2L, 3, 5, 6], product.shape);
         Assert.True(product.equal(a.matmul(b)).all().item<bool>());
     }
+
+    [Fact]
+    public void The_engine_multiplies_matrices_only_through_products_that_throw()
+    {
+        // One Tensor.matmul on a path that can meet a too-large batch takes the whole workbench down with it.
+        var engine = Path.Combine(TestPaths.RepoRoot, "BiDoRA.Engine");
+        var offenders = Directory.EnumerateFiles(engine, "*.cs", SearchOption.AllDirectories)
+            .Where(f => !f.Contains($"{Path.DirectorySeparatorChar}obj{Path.DirectorySeparatorChar}", StringComparison.Ordinal))
+            .SelectMany(f => File.ReadLines(f).Select((line, i) => (File: Path.GetRelativePath(engine, f), Line: i + 1, Text: line)))
+            .Where(l => !l.Text.TrimStart().StartsWith("//", StringComparison.Ordinal) && !l.Text.TrimStart().StartsWith("///", StringComparison.Ordinal))
+            .Where(l => l.Text.Contains(".matmul(", StringComparison.Ordinal) || l.Text.Contains(" matmul(", StringComparison.Ordinal))
+            .Select(l => $"{l.File}:{l.Line}")
+            .ToList();
+        Assert.True(offenders.Count == 0, "Tensor.matmul in the engine (use TensorProducts): " + string.Join(", ", offenders));
+    }
 }

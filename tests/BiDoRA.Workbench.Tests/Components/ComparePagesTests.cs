@@ -151,6 +151,28 @@ public sealed class ComparePagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public void New_sweep_estimates_each_method_and_the_whole_sweep_and_follows_the_seeds()
+    {
+        _server.AddDataset("peptides");
+        var page = RenderPage<NewSweep>();
+        var time = () => page.Find("[data-testid=new-sweep-time]").TextContent;
+        page.WaitForAssertion(() => Assert.Contains("per run", time()), TimeSpan.FromSeconds(30));
+        Assert.Contains("LoRA ≈", time());
+        Assert.Contains("DoRA ≈", time());
+        Assert.Contains("BiDoRA ≈", time());
+        var threeSeeds = time();
+
+        Input(page, "new-sweep-seeds").Input("6");
+        page.WaitForAssertion(() => Assert.Contains("per run", time()), TimeSpan.FromSeconds(30));
+        // The per-run times stay, the total doubles.
+        Assert.Equal(threeSeeds[threeSeeds.IndexOf('(')..], time()[time().IndexOf('(')..]);
+        Assert.NotEqual(threeSeeds, time());
+
+        Input(page, "new-sweep-steps").Change("0");
+        page.WaitForAssertion(() => Assert.Contains("Fix the marked fields to see how long it takes.", time()));
+    }
+
+    [Fact]
     public void New_sweep_shows_errors_on_the_fields_then_queues_methods_times_seeds_and_the_sweep_page_cancels_them()
     {
         var dataset = _server.AddDataset("peptides");

@@ -1,6 +1,7 @@
 using System.Net;
 using System.Net.Http.Headers;
 using System.Text.RegularExpressions;
+using BiDoRA.Workbench.Security;
 using BiDoRA.Workbench.Tests.Infrastructure;
 
 namespace BiDoRA.Workbench.Tests.Security;
@@ -98,6 +99,48 @@ public sealed partial class ExposedAccessTests : IAsyncLifetime
         Assert.Equal(HttpStatusCode.Unauthorized, anonymous.StatusCode);
     }
 
+    [Fact]
+    public async Task After_ten_wrong_tokens_an_address_is_refused_for_a_while_even_with_the_right_one()
+    {
+        for (var i = 0; i < SignInThrottle.MaxFailures; i++)
+        {
+            using var wrong = new HttpRequestMessage(HttpMethod.Get, "/api/runs");
+            wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "guess-" + i);
+            using var refused = await _server.Http.SendAsync(wrong);
+            Assert.Equal(HttpStatusCode.Unauthorized, refused.StatusCode);
+        }
+
+        using var right = new HttpRequestMessage(HttpMethod.Get, "/api/runs");
+        right.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var locked = await _server.Http.SendAsync(right);
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+        Assert.InRange(locked.Headers.RetryAfter?.Delta?.TotalSeconds ?? 0, 1, SignInThrottle.Window.TotalSeconds);
+        Assert.Contains("Too many wrong access tokens", await locked.Content.ReadAsStringAsync());
+
+        // The login form counts the same failures and says so instead of signing in.
+        using var browser = NewBrowser(out var cookies);
+        using var login = await SignInAsync(browser, "/login");
+        Assert.Equal(HttpStatusCode.TooManyRequests, login.StatusCode);
+        Assert.Contains("Too many wrong access tokens from this address. Try again in 10 minutes.", System.Net.WebUtility.HtmlDecode(await login.Content.ReadAsStringAsync()));
+        Assert.DoesNotContain(cookies.GetAllCookies(), c => c.Name == "bidora.auth");
+    }
+
+    [Fact]
+    public async Task Wrong_tokens_typed_into_the_login_form_count_towards_the_limit()
+    {
+        using var browser = NewBrowser(out _);
+        for (var i = 0; i < SignInThrottle.MaxFailures; i++)
+        {
+            using var wrong = await SignInAsync(browser, "/login", "typo-" + i);
+            Assert.Equal(HttpStatusCode.OK, wrong.StatusCode);
+            Assert.Contains("That token is not right.", await wrong.Content.ReadAsStringAsync());
+        }
+        using var request = new HttpRequestMessage(HttpMethod.Get, "/api/runs");
+        request.Headers.Authorization = new AuthenticationHeaderValue("Bearer", Token);
+        using var locked = await _server.Http.SendAsync(request);
+        Assert.Equal(HttpStatusCode.TooManyRequests, locked.StatusCode);
+    }
+
     private HttpClient NewBrowser(out CookieContainer cookies)
     {
         cookies = new CookieContainer();
@@ -105,7 +148,7 @@ public sealed partial class ExposedAccessTests : IAsyncLifetime
         return new HttpClient(handler, disposeHandler: true) { BaseAddress = _server.BaseAddress };
     }
 
-    private static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string loginPath)
+    private static async Task<HttpResponseMessage> SignInAsync(HttpClient browser, string loginPath, string token = Token)
     {
         var form = await browser.GetStringAsync(loginPath);
         var antiforgery = AntiforgeryField().Match(form);
@@ -114,7 +157,7 @@ public sealed partial class ExposedAccessTests : IAsyncLifetime
         {
             ["_handler"] = "login",
             ["__RequestVerificationToken"] = antiforgery.Groups[1].Value,
-            ["Input.Token"] = Token,
+            ["Input.Token"] = token,
         }));
     }
 
