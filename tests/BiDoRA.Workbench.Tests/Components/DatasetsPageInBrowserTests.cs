@@ -24,12 +24,22 @@ public sealed class DatasetsPageInBrowserTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Before_the_circuit_is_up_the_drop_zone_says_it_is_connecting_and_takes_no_file()
+    {
+        // The prerendered page, as a browser has it until Blazor connects.
+        var html = System.Net.WebUtility.HtmlDecode(await _server.Http.GetStringAsync("/datasets"));
+        Assert.Contains("Connecting to the workbench…", html);
+        Assert.Matches("<input[^>]*type=\"file\"[^>]*disabled|<input[^>]*disabled[^>]*type=\"file\"", html);
+    }
+
+    [Fact]
     public async Task Bad_rows_are_listed_with_their_rows_and_can_be_skipped_then_the_dataset_is_deleted()
     {
         var (page, errors) = await _browser.NewPageAsync();
         await page.GotoAsync(new Uri(_server.BaseAddress, "/datasets").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
         await Assertions.Expect(page.Locator("[data-testid=datasets-empty]")).ToBeVisibleAsync();
         await Browser.WaitUntilInteractiveAsync(page);
+        await Assertions.Expect(page.GetByTestId("dataset-drop-title")).ToHaveTextAsync("Drop a file here, or click to choose one");
 
         await page.Locator("input[type=file]").First.SetInputFilesAsync(Path.Combine(TestPaths.Fixtures, "data", "invalid_characters.csv"));
         var problems = page.Locator("[data-testid=dataset-errors]");
