@@ -57,9 +57,20 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
         await FillAsync(page, "new-sweep-eval-every", "3");
         await FillAsync(page, "new-sweep-checkpoint-every", "6");
         await Assertions.Expect(page.GetByTestId("new-sweep-start")).ToContainTextAsync("Start 9 runs");
+        // The time estimate is the last thing the form renders after a change: once it is there, every edit above
+        // has been handled and no re-render races the click.
+        await Assertions.Expect(page.GetByTestId("new-sweep-time")).ToContainTextAsync("per run", new() { Timeout = 30_000 });
         await page.GetByTestId("new-sweep-start").ClickAsync();
 
-        await page.WaitForURLAsync(new Regex("/sweeps/[0-9a-z]+$"), new() { Timeout = 30_000 });
+        try
+        {
+            await page.WaitForURLAsync(new Regex("/sweeps/[0-9a-z]+$"), new() { Timeout = 60_000 });
+        }
+        catch (TimeoutException)
+        {
+            await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.ScreenshotsDirectory, "sweep-start-timeout.png"), FullPage = true });
+            throw;
+        }
         await Assertions.Expect(page.GetByTestId("sweep-cell")).ToHaveCountAsync(9);
         try
         {
