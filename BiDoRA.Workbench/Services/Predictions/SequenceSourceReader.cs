@@ -1,13 +1,14 @@
 using System.Globalization;
 using System.Text;
+using BiDoRA.Engine.Data;
 using CsvHelper;
 using CsvHelper.Configuration;
 
 namespace BiDoRA.Workbench.Services.Predictions;
 
 /// <summary>
-/// Reads sequences to predict: pasted text (FASTA, or one sequence per line) and uploaded files (the same, or CSV/TSV
-/// with a sequence column). Every sequence is checked as it is read; each problem names its line or row, and the
+/// Reads sequences to predict: pasted text (FASTA, or one sequence per line) and uploaded files (the same, CSV/TSV
+/// with a sequence column, or the first sheet of an .xlsx workbook). Every sequence is checked as it is read; each problem names its line or row, and the
 /// position of a bad residue. Labels in a file are ignored, and duplicates are kept: one prediction per input.
 /// </summary>
 internal static class SequenceSourceReader
@@ -27,7 +28,7 @@ internal static class SequenceSourceReader
         return collector.Finish(null);
     }
 
-    /// <summary>An uploaded file: FASTA, CSV/TSV with a sequence column, or one sequence per line.</summary>
+    /// <summary>An uploaded file: FASTA, CSV/TSV or an .xlsx workbook with a sequence column, or one sequence per line.</summary>
     public static ParsedSequences ReadFile(Stream seekable, string fileName, int maxSequences)
     {
         var collector = new Collector(maxSequences);
@@ -37,7 +38,7 @@ internal static class SequenceSourceReader
         var bytes = sample.AsSpan(0, length);
         if (bytes.StartsWith("PK\u0003\u0004"u8))
         {
-            collector.Issue(new PredictionIssue(-1, null, fileName, "file", "This is an Excel workbook or another zip file. Save the sheet as CSV (with a 'sequence' column), or paste FASTA, and upload that."));
+            ReadWorkbook(seekable, fileName, collector);
             return collector.Finish(fileName);
         }
         if (bytes.IndexOf((byte)0) >= 0 || !IsUtf8(bytes))
@@ -123,12 +124,44 @@ internal static class SequenceSourceReader
                 $"No sequence column: name one 'sequence' (or seq, peptide, protein). Columns found: {string.Join(", ", columns.Select(c => $"'{c}'"))}."));
             return;
         }
-        var id = IndexOf(columns, IdColumns);
-        while (csv.Read())
+        IEnumerable<(int Row, IReadOnlyList<string?> Fields)> Records()
         {
-            var row = csv.Parser.RawRow;
-            var record = csv.Parser.Record ?? [];
-            string Field(int i) => i >= 0 && i < record.Length ? record[i].Trim() : "";
+            while (csv.Read()) yield return (csv.Parser.RawRow, csv.Parser.Record ?? []);
+        }
+        AddRows(columns, sequence, Records(), fileName, collector);
+    }
+
+    /// <summary>The first sheet of an .xlsx workbook, read like a CSV file with a header row.</summary>
+    private static void ReadWorkbook(Stream stream, string fileName, Collector collector)
+    {
+        SpreadsheetRows sheet;
+        try
+        {
+            sheet = SpreadsheetRows.Read(stream, fileName);
+        }
+        catch (DatasetImportException e)
+        {
+            collector.Issue(new PredictionIssue(-1, null, fileName, "file", e.Message + " Upload an .xlsx workbook, CSV/TSV with a 'sequence' column, or FASTA."));
+            return;
+        }
+        var columns = sheet.Columns.ToArray();
+        var sequence = IndexOf(columns, SequenceColumns);
+        if (sequence < 0 && columns.Length == 1) sequence = 0;
+        if (sequence < 0)
+        {
+            collector.Issue(new PredictionIssue(-1, null, $"{fileName}, row 1", "header",
+                $"No sequence column in the first sheet: name one 'sequence' (or seq, peptide, protein). Columns found: {string.Join(", ", columns.Select(c => $"'{c}'"))}."));
+            return;
+        }
+        AddRows(columns, sequence, sheet.Rows, fileName, collector);
+    }
+
+    private static void AddRows(string[] columns, int sequence, IEnumerable<(int Row, IReadOnlyList<string?> Fields)> rows, string fileName, Collector collector)
+    {
+        var id = IndexOf(columns, IdColumns);
+        foreach (var (row, record) in rows)
+        {
+            string Field(int i) => i >= 0 && i < record.Count ? (record[i] ?? "").Trim() : "";
             if (record.All(string.IsNullOrWhiteSpace)) continue;
             var rowId = Field(id);
             var name = rowId.Length > 0 ? rowId : $"row-{row}";

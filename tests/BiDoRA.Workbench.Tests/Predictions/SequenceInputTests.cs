@@ -88,8 +88,48 @@ public sealed class SequenceInputTests
         Assert.Equal(["pep1", "pep2"], SequenceSourceReader.ReadFile(fasta, "x.fasta", 10).Sequences.Select(s => s.Id));
     }
 
+    [Fact]
+    public void An_excel_workbook_uses_the_sequence_and_id_columns_of_its_first_sheet_and_names_rows_as_excel_does()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"predict-{Guid.NewGuid():N}.xlsx");
+        try
+        {
+            BiDoRA.Engine.Tests.Data.XlsxBuilder.Write(path,
+                ("Peptides", [["Name", "Peptide", "MIC"], ["p1", "ACDE", "4"], ["p2", "", "8"], ["p3", "mkv", "1.5"]]),
+                ("Other", [["sequence"], ["WWWW"]]));
+            using var file = File.OpenRead(path);
+            var parsed = SequenceSourceReader.ReadFile(file, "mine.xlsx", 100);
+            // Every row stays an input (one prediction per row), and the empty one is an issue naming its row.
+            Assert.Equal([("p1", "ACDE", "mine.xlsx, row 2"), ("p2", "", "mine.xlsx, row 3"), ("p3", "mkv", "mine.xlsx, row 4")], parsed.Sequences.Select(s => (s.Id, s.Sequence, s.Location)));
+            var issue = Assert.Single(parsed.Issues);
+            Assert.Equal("mine.xlsx, row 3 (id 'p2'), sequence: The sequence (column 'Peptide') is empty.", issue.ToString());
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
+    [Fact]
+    public void An_excel_zip_bomb_is_refused_before_it_is_inflated()
+    {
+        var path = Path.Combine(Path.GetTempPath(), $"bomb-{Guid.NewGuid():N}.xlsx");
+        try
+        {
+            BiDoRA.Engine.Tests.Data.XlsxBuilder.WriteBomb(path, 64L * 1024 * 1024);
+            using var file = File.OpenRead(path);
+            var issue = Assert.Single(SequenceSourceReader.ReadFile(file, "bomb.xlsx", 100).Issues);
+            Assert.Equal(("bomb.xlsx", "file"), (issue.Location, issue.Field));
+            Assert.Contains("refused as a possible zip bomb", issue.Message);
+        }
+        finally
+        {
+            File.Delete(path);
+        }
+    }
+
     [Theory]
-    [InlineData("PK\u0003\u0004rest", "Excel workbook")]
+    [InlineData("PK\u0003\u0004rest", "not a valid .xlsx file")]
     [InlineData("AC\0DE", "not a text file")]
     public void Binary_and_spreadsheet_files_are_refused_with_what_to_do(string content, string message)
     {
