@@ -35,6 +35,10 @@ internal static class SweepsApi
             .WithTags("Sweeps")
             .WithName("CompareRuns")
             .WithSummary("Compare chosen runs (query runs=id1,id2,...), grouped by method, with the options of a sweep comparison");
+        api.MapGet("/compare/report", CompareRunsReport)
+            .WithTags("Sweeps")
+            .WithName("GetCompareRunsReport")
+            .WithSummary("Download the self-contained HTML report of chosen runs (query runs=id1,id2,...), with the options of a sweep comparison");
         return api;
     }
 
@@ -85,7 +89,7 @@ internal static class SweepsApi
 
     public static Results<Ok<ComparisonResult>, ProblemHttpResult> CompareRuns(HttpRequest request, EvaluationService evaluation)
     {
-        var ids = request.Query["runs"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        var ids = RunIds(request);
         if (ids.Count == 0) return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = ["name the runs to compare: runs=id1,id2,..."] });
         if (ids.Count > EvaluationService.MaxComparedRuns)
             return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = [$"at most {EvaluationService.MaxComparedRuns} runs."] });
@@ -104,6 +108,31 @@ internal static class SweepsApi
             return ApiProblems.Validation(new Dictionary<string, string[]> { [e.ParamName ?? "query"] = [WithoutParameter(e)] });
         }
     }
+
+    public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CompareRunsReport(HttpRequest request, ReportService reports, CancellationToken cancellationToken)
+    {
+        var ids = RunIds(request);
+        if (ids.Count == 0) return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = ["name the runs to compare: runs=id1,id2,..."] });
+        if (ids.Count > EvaluationService.MaxComparedRuns)
+            return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = [$"at most {EvaluationService.MaxComparedRuns} runs."] });
+        var (options, errors) = ComparisonQuery.Parse(request);
+        if (errors.Count > 0) return ApiProblems.Validation(errors);
+        try
+        {
+            return Html(await reports.RunsReportAsync(ids, options, cancellationToken), "comparison.html");
+        }
+        catch (KeyNotFoundException e)
+        {
+            return ApiProblems.NotFound("runs", e.Message);
+        }
+        catch (ArgumentException e)
+        {
+            return ApiProblems.Validation(new Dictionary<string, string[]> { [e.ParamName ?? "query"] = [WithoutParameter(e)] });
+        }
+    }
+
+    private static List<string> RunIds(HttpRequest request) =>
+        request.Query["runs"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
 
     internal static FileContentHttpResult Html(string html, string fileName) =>
         TypedResults.File(Encoding.UTF8.GetBytes(html), "text/html; charset=utf-8", fileName);

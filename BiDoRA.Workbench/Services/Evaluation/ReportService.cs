@@ -50,7 +50,27 @@ internal sealed class ReportService(RunStore runs, SweepService sweeps, RunEvent
     {
         var details = sweeps.Get(sweepId);
         if (details is null) return null;
-        var compared = evaluation.ComparedRuns(details.Runs.Select(r => r.RunId));
+        var runIds = details.Runs.Select(r => r.RunId).ToList();
+        return await ComparisonReportAsync(details.Name, details.Id, details.Status.ToString().ToLowerInvariant(), runIds, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The same report for hand-picked runs, grouped by method as a sweep's are.</summary>
+    /// <exception cref="KeyNotFoundException">A run id is unknown (the message names it).</exception>
+    /// <exception cref="ArgumentException">An option names no group or metric (ParamName: a, b or metric).</exception>
+    public async Task<string> RunsReportAsync(IReadOnlyList<string> runIds, ComparisonOptions options, CancellationToken cancellationToken)
+    {
+        foreach (var id in runIds)
+        {
+            if (runs.Get(id) is null) throw new KeyNotFoundException($"No run has the id '{id}'.");
+        }
+        var title = $"{runIds.Distinct(StringComparer.Ordinal).Count()} chosen runs";
+        return await ComparisonReportAsync(title, null, null, runIds, options, cancellationToken).ConfigureAwait(false);
+    }
+
+    private async Task<string> ComparisonReportAsync(
+        string title, string? sweepId, string? status, IReadOnlyList<string> runIds, ComparisonOptions options, CancellationToken cancellationToken)
+    {
+        var compared = evaluation.ComparedRuns(runIds);
         var comparison = RunComparison.Compare(compared, options);
         var slopes = new Dictionary<string, WeightDecompositionFit>();
         foreach (var row in comparison.Runs.Where(r => r.Completed))
@@ -60,10 +80,10 @@ internal sealed class ReportService(RunStore runs, SweepService sweeps, RunEvent
         }
         return HtmlReport.ForComparison(new ComparisonReportData
         {
-            Title = details.Name,
-            SweepId = details.Id,
-            Status = details.Status.ToString().ToLowerInvariant(),
-            SharedPlan = details.Runs.Select(r => runs.Get(r.RunId)?.Plan).FirstOrDefault(p => p is not null),
+            Title = title,
+            SweepId = sweepId,
+            Status = status,
+            SharedPlan = runIds.Select(id => runs.Get(id)?.Plan).FirstOrDefault(p => p is not null),
             Comparison = comparison,
             PairTests = PairTests(compared, comparison, options),
             Slopes = slopes,

@@ -90,6 +90,16 @@ public sealed class SweepTrainingTests : IAsyncLifetime
         AssertSelfContained(sweepHtml);
         Assert.Contains("Wilcoxon signed-rank test: bidora vs dora", sweepHtml);
         Assert.Contains("Shared settings", sweepHtml);
+
+        // Hand-picked runs (here the sweep's, by id) get the same report, titled by their number rather than a sweep.
+        using var pickedReport = await _server.Http.GetAsync($"/api/compare/report?runs={ids}&a=dora&b=bidora");
+        Assert.Equal(HttpStatusCode.OK, pickedReport.StatusCode);
+        Assert.Equal("comparison.html", pickedReport.Content.Headers.ContentDisposition?.FileName);
+        var pickedHtml = await pickedReport.Content.ReadAsStringAsync();
+        AssertSelfContained(pickedHtml);
+        Assert.Contains($"{done.Runs.Count} chosen runs", pickedHtml);
+        Assert.Contains("Wilcoxon signed-rank test: bidora vs dora", pickedHtml);
+        Assert.DoesNotContain(sweep.Id, pickedHtml);
     }
 
     private static void AssertSelfContained(string html)

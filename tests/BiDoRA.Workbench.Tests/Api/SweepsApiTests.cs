@@ -117,6 +117,7 @@ public sealed class SweepsApiTests : IAsyncLifetime
     [InlineData("/api/runs/0123456789abcdef/analysis", "id")]
     [InlineData("/api/runs/0123456789abcdef/report", "id")]
     [InlineData("/api/compare?runs=0123456789abcdef", "runs")]
+    [InlineData("/api/compare/report?runs=0123456789abcdef", "runs")]
     public async Task Unknown_ids_are_404_naming_the_field(string url, string field)
     {
         using var response = await _server.Http.GetAsync(url);

@@ -43,6 +43,19 @@ public sealed class ComparePagesTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task Hand_picked_runs_get_a_report_link_with_the_same_runs()
+    {
+        var dataset = _server.AddDataset();
+        var first = await _server.CreateRunAsync(dataset.Id, new { method = "dora" });
+        var second = await _server.CreateRunAsync(dataset.Id, new { method = "bidora" });
+        _context.Services.GetRequiredService<NavigationManager>().NavigateTo($"compare?runs={first.Id},{second.Id}");
+        var page = RenderPage<Compare>();
+        page.WaitForAssertion(() =>
+            Assert.Matches($"api/compare/report\\?.*runs={first.Id}%2C{second.Id}", page.Find("[data-testid=compare-report]").GetAttribute("href")));
+        Assert.Equal("comparison.html", page.Find("[data-testid=compare-report]").GetAttribute("download"));
+    }
+
+    [Fact]
     public void Sentence_says_who_won_how_often_and_why_three_seeds_cannot_be_significant()
     {
         var a = new[] { 0.50, 0.61, 0.70 };
