@@ -149,7 +149,10 @@ public static class DatasetImporter
                 }
             }
             var rawId = Field(id)?.Trim();
-            candidates.Add(new Candidate(fileName, row.Row, string.IsNullOrEmpty(rawId) ? null : rawId,
+            // Without an id column, rows are named by their row; a train and a test file both have a row 2, so
+            // their rows are named "train-row-2" and "test-row-2" to stay unique across the dataset.
+            var generated = forcedSplit is { } fileSplit ? $"{fileSplit.ToString().ToLowerInvariant()}-row-{row.Row}" : null;
+            candidates.Add(new Candidate(fileName, row.Row, string.IsNullOrEmpty(rawId) ? generated : rawId,
                 Field(sequence) ?? "", Field(label)?.Trim(), rowSplit));
         }
         if (candidates.Count == 0)

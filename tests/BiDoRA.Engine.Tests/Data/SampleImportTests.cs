@@ -23,6 +23,10 @@ public sealed class SampleImportTests
             Assert.Equal(trainBalance, Balance(result.Statistics!.TrainClassCounts!));
             Assert.Equal(testBalance, Balance(result.Statistics!.TestClassCounts!));
         }
+        // Neither file has an id column: rows are named by file and row, unique across the two files.
+        Assert.Equal("train-row-2", dataset.Train[0].Id);
+        Assert.Equal("test-row-2", dataset.Test[0].Id);
+        Assert.Equal(dataset.Records.Count, dataset.Records.Select(r => r.Id).Distinct().Count());
         // Thermostability has sequences over 1022 residues: truncated with a warning, not refused.
         if (name == "thermostability") Assert.Contains(result.Warnings, w => w.Message.Contains("truncated"));
     }
