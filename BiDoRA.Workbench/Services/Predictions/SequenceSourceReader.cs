@@ -8,8 +8,9 @@ namespace BiDoRA.Workbench.Services.Predictions;
 
 /// <summary>
 /// Reads sequences to predict: pasted text (FASTA, or one sequence per line) and uploaded files (the same, CSV/TSV
-/// with a sequence column, or the first sheet of an .xlsx workbook). Every sequence is checked as it is read; each problem names its line or row, and the
-/// position of a bad residue. Labels in a file are ignored, and duplicates are kept: one prediction per input.
+/// with a sequence column, or the first sheet of an .xlsx workbook). Every sequence is checked as it is read; each
+/// problem names its line or row, and the position of a bad residue. Labels in a file are ignored, and duplicates
+/// are kept: one prediction per input.
 /// </summary>
 internal static class SequenceSourceReader
 {
