@@ -89,12 +89,8 @@ internal static class SweepsApi
 
     public static Results<Ok<ComparisonResult>, ProblemHttpResult> CompareRuns(HttpRequest request, EvaluationService evaluation)
     {
-        var ids = RunIds(request);
-        if (ids.Count == 0) return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = ["name the runs to compare: runs=id1,id2,..."] });
-        if (ids.Count > EvaluationService.MaxComparedRuns)
-            return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = [$"at most {EvaluationService.MaxComparedRuns} runs."] });
-        var (options, errors) = ComparisonQuery.Parse(request);
-        if (errors.Count > 0) return ApiProblems.Validation(errors);
+        var (ids, options, problem) = ChosenRuns(request);
+        if (problem is not null) return problem;
         try
         {
             return TypedResults.Ok(evaluation.CompareRuns(ids, options));
@@ -111,12 +107,8 @@ internal static class SweepsApi
 
     public static async Task<Results<FileContentHttpResult, ProblemHttpResult>> CompareRunsReport(HttpRequest request, ReportService reports, CancellationToken cancellationToken)
     {
-        var ids = RunIds(request);
-        if (ids.Count == 0) return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = ["name the runs to compare: runs=id1,id2,..."] });
-        if (ids.Count > EvaluationService.MaxComparedRuns)
-            return ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = [$"at most {EvaluationService.MaxComparedRuns} runs."] });
-        var (options, errors) = ComparisonQuery.Parse(request);
-        if (errors.Count > 0) return ApiProblems.Validation(errors);
+        var (ids, options, problem) = ChosenRuns(request);
+        if (problem is not null) return problem;
         try
         {
             return Html(await reports.RunsReportAsync(ids, options, cancellationToken), "comparison.html");
@@ -131,8 +123,16 @@ internal static class SweepsApi
         }
     }
 
-    private static List<string> RunIds(HttpRequest request) =>
-        request.Query["runs"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+    /// <summary>The runs named by runs=id1,id2,... and the comparison options, or the problem with the query.</summary>
+    private static (List<string> Ids, ComparisonOptions Options, ProblemHttpResult? Problem) ChosenRuns(HttpRequest request)
+    {
+        var ids = request.Query["runs"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).ToList();
+        if (ids.Count == 0) return (ids, null!, ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = ["name the runs to compare: runs=id1,id2,..."] }));
+        if (ids.Count > EvaluationService.MaxComparedRuns)
+            return (ids, null!, ApiProblems.Validation(new Dictionary<string, string[]> { ["runs"] = [$"at most {EvaluationService.MaxComparedRuns} runs."] }));
+        var (options, errors) = ComparisonQuery.Parse(request);
+        return errors.Count > 0 ? (ids, options, ApiProblems.Validation(errors)) : (ids, options, null);
+    }
 
     internal static FileContentHttpResult Html(string html, string fileName) =>
         TypedResults.File(Encoding.UTF8.GetBytes(html), "text/html; charset=utf-8", fileName);

@@ -25,11 +25,17 @@ internal sealed class EvaluationService(RunStore runs, SweepStore sweeps, Workbe
     /// <exception cref="ArgumentException">An option names no group or metric.</exception>
     public ComparisonResult CompareRuns(IReadOnlyList<string> runIds, ComparisonOptions options)
     {
+        RequireRuns(runIds);
+        return RunComparison.Compare(ComparedRuns(runIds), options);
+    }
+
+    /// <exception cref="KeyNotFoundException">A run id is unknown (the message names it).</exception>
+    public void RequireRuns(IEnumerable<string> runIds)
+    {
         foreach (var id in runIds)
         {
             if (runs.Get(id) is null) throw new KeyNotFoundException($"No run has the id '{id}'.");
         }
-        return RunComparison.Compare(ComparedRuns(runIds), options);
     }
 
     /// <summary>The sweep's runs as the comparison reads them.</summary>

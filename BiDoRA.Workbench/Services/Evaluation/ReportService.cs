@@ -59,10 +59,7 @@ internal sealed class ReportService(RunStore runs, SweepService sweeps, RunEvent
     /// <exception cref="ArgumentException">An option names no group or metric (ParamName: a, b or metric).</exception>
     public async Task<string> RunsReportAsync(IReadOnlyList<string> runIds, ComparisonOptions options, CancellationToken cancellationToken)
     {
-        foreach (var id in runIds)
-        {
-            if (runs.Get(id) is null) throw new KeyNotFoundException($"No run has the id '{id}'.");
-        }
+        evaluation.RequireRuns(runIds);
         var title = $"{runIds.Distinct(StringComparer.Ordinal).Count()} chosen runs";
         return await ComparisonReportAsync(title, null, null, runIds, options, cancellationToken).ConfigureAwait(false);
     }

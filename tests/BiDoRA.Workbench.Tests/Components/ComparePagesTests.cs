@@ -10,30 +10,12 @@ using BiDoRA.Workbench.Services.Sweeps;
 using BiDoRA.Workbench.Tests.Infrastructure;
 using Bunit;
 using Microsoft.AspNetCore.Components;
-using MudBlazor.Services;
 
 namespace BiDoRA.Workbench.Tests.Components;
 
 /// <summary>The sweep form, the sweep page and the pieces of the compare page, rendered with bUnit over a real workbench's services.</summary>
-public sealed class ComparePagesTests : IAsyncLifetime
+public sealed class ComparePagesTests : PageTests
 {
-    private readonly BunitContext _context = new();
-    private WorkbenchServer _server = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await WorkbenchServer.StartAsync(executor: new ScriptedRunExecutor { HoldEveryRun = true });
-        _context.Services.AddMudServices();
-        _context.Services.AddFallbackServiceProvider(_server.Services);
-        _context.JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _context.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public void Compare_without_anything_to_compare_offers_to_start_a_sweep()
     {
@@ -45,10 +27,10 @@ public sealed class ComparePagesTests : IAsyncLifetime
     [Fact]
     public async Task Hand_picked_runs_get_a_report_link_with_the_same_runs()
     {
-        var dataset = _server.AddDataset();
-        var first = await _server.CreateRunAsync(dataset.Id, new { method = "dora" });
-        var second = await _server.CreateRunAsync(dataset.Id, new { method = "bidora" });
-        _context.Services.GetRequiredService<NavigationManager>().NavigateTo($"compare?runs={first.Id},{second.Id}");
+        var dataset = Server.AddDataset();
+        var first = await Server.CreateRunAsync(dataset.Id, new { method = "dora" });
+        var second = await Server.CreateRunAsync(dataset.Id, new { method = "bidora" });
+        Context.Services.GetRequiredService<NavigationManager>().NavigateTo($"compare?runs={first.Id},{second.Id}");
         var page = RenderPage<Compare>();
         page.WaitForAssertion(() =>
             Assert.Matches($"api/compare/report\\?.*runs={first.Id}%2C{second.Id}", page.Find("[data-testid=compare-report]").GetAttribute("href")));
@@ -96,7 +78,7 @@ public sealed class ComparePagesTests : IAsyncLifetime
         var paired = new PairedComparison("dora", "bidora", TestAlternative.Greater, [1, 2, 3, 4], [],
             [new MetricTest("accuracy", true, a, b, 0.0525, result)]);
 
-        var panel = _context.Render<WilcoxonPanel>(p => p.Add(c => c.Paired, paired));
+        var panel = Context.Render<WilcoxonPanel>(p => p.Add(c => c.Paired, paired));
         Assert.Equal(Display.Number(result.Statistic), panel.Find("[data-testid=wilcoxon-w] .stat-value").TextContent.Trim());
         Assert.Equal("4", panel.Find("[data-testid=wilcoxon-n] .stat-value").TextContent.Trim());
         Assert.Equal(MetricNames.PValue(result.PValue), panel.Find("[data-testid=wilcoxon-p] .stat-value").TextContent.Trim());
@@ -116,7 +98,7 @@ public sealed class ComparePagesTests : IAsyncLifetime
         };
         var result = new ComparisonResult(Engine.Data.TaskKind.Binary, "test", ["accuracy", "mse"], "accuracy", [], groups, null, []);
 
-        var table = _context.Render<ComparisonTable>(p => p.Add(c => c.Result, result));
+        var table = Context.Render<ComparisonTable>(p => p.Add(c => c.Result, result));
         var bidora = table.Find("[data-group=bidora]");
         Assert.Equal("0.81 ± 0.01414", bidora.QuerySelector("[data-metric=accuracy]")!.TextContent.Trim());
         Assert.NotNull(bidora.QuerySelector("[data-metric=accuracy] b"));
@@ -166,7 +148,7 @@ public sealed class ComparePagesTests : IAsyncLifetime
     [Fact]
     public void New_sweep_estimates_each_method_and_the_whole_sweep_and_follows_the_seeds()
     {
-        _server.AddDataset("peptides");
+        Server.AddDataset("peptides");
         var page = RenderPage<NewSweep>();
         var time = () => page.Find("[data-testid=new-sweep-time]").TextContent;
         page.WaitForAssertion(() => Assert.Contains("per run", time()), TimeSpan.FromSeconds(30));
@@ -188,7 +170,7 @@ public sealed class ComparePagesTests : IAsyncLifetime
     [Fact]
     public void New_sweep_shows_errors_on_the_fields_then_queues_methods_times_seeds_and_the_sweep_page_cancels_them()
     {
-        var dataset = _server.AddDataset("peptides");
+        var dataset = Server.AddDataset("peptides");
         var page = RenderPage<NewSweep>();
         Assert.Contains("9 runs", page.Find("[data-testid=new-sweep-start]").TextContent);
 
@@ -199,7 +181,7 @@ public sealed class ComparePagesTests : IAsyncLifetime
 
         page.Find("form").Submit();
         Assert.Contains("Fix the marked fields", page.Find("[data-testid=new-sweep-errors]").TextContent);
-        Assert.Empty(_server.Services.GetRequiredService<SweepStore>().List());
+        Assert.Empty(Server.Services.GetRequiredService<SweepStore>().List());
 
         Input(page, "new-sweep-seeds").Input("4, 9");
         Input(page, "new-sweep-steps").Change("3");
@@ -207,15 +189,15 @@ public sealed class ComparePagesTests : IAsyncLifetime
         page.WaitForAssertion(() => Assert.Contains("4 runs", page.Find("[data-testid=new-sweep-start]").TextContent));
         page.Find("form").Submit();
 
-        var sweep = Assert.Single(_server.Services.GetRequiredService<SweepStore>().List());
+        var sweep = Assert.Single(Server.Services.GetRequiredService<SweepStore>().List());
         Assert.Equal(["dora", "bidora"], sweep.Methods);
         Assert.Equal([4, 9], sweep.Seeds);
         Assert.Equal(dataset.Id, sweep.DatasetId);
-        Assert.EndsWith($"sweeps/{sweep.Id}", _context.Services.GetRequiredService<NavigationManager>().Uri);
-        var runs = _server.Services.GetRequiredService<RunStore>();
+        Assert.EndsWith($"sweeps/{sweep.Id}", Context.Services.GetRequiredService<NavigationManager>().Uri);
+        var runs = Server.Services.GetRequiredService<RunStore>();
         Assert.All(sweep.Runs, r => Assert.Equal(3, runs.Get(r.RunId)!.Plan.Steps));
 
-        var detail = _context.Render<SweepDetail>(p => p.Add(c => c.Id, sweep.Id));
+        var detail = Context.Render<SweepDetail>(p => p.Add(c => c.Id, sweep.Id));
         var cells = detail.FindAll("[data-testid=sweep-cell]");
         Assert.Equal(["dora/4", "bidora/4", "dora/9", "bidora/9"], cells.Select(c => $"{c.GetAttribute("data-method")}/{c.GetAttribute("data-seed")}"));
         detail.WaitForAssertion(() => Assert.Contains("Running", detail.FindAll("[data-testid=sweep-cell]").Select(c => c.GetAttribute("data-run-status"))), TimeSpan.FromSeconds(10));
@@ -230,16 +212,4 @@ public sealed class ComparePagesTests : IAsyncLifetime
         new(name, method, accuracy.Length, accuracy.Length, Enumerable.Range(1, accuracy.Length).ToList(),
             new Dictionary<string, SampleSummary> { ["accuracy"] = SampleSummary.Of(accuracy), ["mse"] = SampleSummary.Of(mse) },
             SampleSummary.Of([parameters + 1000.0]), SampleSummary.Of([(double)parameters]), SampleSummary.Of(seconds));
-
-    private IRenderedComponent<T> RenderPage<T>() where T : IComponent
-    {
-        _context.Render<MudBlazor.MudPopoverProvider>();
-        return _context.Render<T>();
-    }
-
-    private static AngleSharp.Dom.IElement Input<T>(IRenderedComponent<T> page, string testId) where T : IComponent
-    {
-        var element = page.Find($"[data-testid={testId}]");
-        return element.TagName == "INPUT" ? element : element.QuerySelector("input")!;
-    }
 }

@@ -5,30 +5,12 @@ using BiDoRA.Workbench.Services.Storage;
 using BiDoRA.Workbench.Tests.Infrastructure;
 using Bunit;
 using Microsoft.AspNetCore.Components;
-using MudBlazor.Services;
 
 namespace BiDoRA.Workbench.Tests.Components;
 
 /// <summary>The New run form and the runs list rendered with bUnit over a real workbench's services (LiteDB, queue).</summary>
-public sealed class RunPagesTests : IAsyncLifetime
+public sealed class RunPagesTests : PageTests
 {
-    private readonly BunitContext _context = new();
-    private WorkbenchServer _server = null!;
-
-    public async Task InitializeAsync()
-    {
-        _server = await WorkbenchServer.StartAsync(executor: new ScriptedRunExecutor { HoldEveryRun = true });
-        _context.Services.AddMudServices();
-        _context.Services.AddFallbackServiceProvider(_server.Services);
-        _context.JSInterop.Mode = JSRuntimeMode.Loose;
-    }
-
-    public async Task DisposeAsync()
-    {
-        await _context.DisposeAsync();
-        await _server.DisposeAsync();
-    }
-
     [Fact]
     public void New_run_without_datasets_says_where_to_get_one()
     {
@@ -39,7 +21,7 @@ public sealed class RunPagesTests : IAsyncLifetime
     [Fact]
     public void New_run_shows_the_factory_errors_on_their_fields_and_the_exact_trainable_count()
     {
-        var dataset = _server.AddDataset("peptides");
+        var dataset = Server.AddDataset("peptides");
         var page = RenderPage<NewRun>();
 
         // tiny (2 layers, hidden 32), BiDoRA rank 8 on query and value: 2·2·8·(32+32) adapter + 2·2·32 magnitude
@@ -59,21 +41,21 @@ public sealed class RunPagesTests : IAsyncLifetime
         // Submitting with an error starts nothing and lists the problems.
         page.Find("form").Submit();
         Assert.Contains("Fix the marked fields", page.Find("[data-testid=new-run-errors]").TextContent);
-        Assert.Empty(_server.Services.GetRequiredService<RunStore>().List());
+        Assert.Empty(Server.Services.GetRequiredService<RunStore>().List());
 
         Input(page, "new-run-seed").Change("7");
         page.Find("form").Submit();
         // Submitting is asynchronous (the plan is validated and queued off the render thread).
-        page.WaitForAssertion(() => Assert.Single(_server.Services.GetRequiredService<RunStore>().List()), TimeSpan.FromSeconds(30));
-        var run = Assert.Single(_server.Services.GetRequiredService<RunStore>().List());
+        page.WaitForAssertion(() => Assert.Single(Server.Services.GetRequiredService<RunStore>().List()), TimeSpan.FromSeconds(30));
+        var run = Assert.Single(Server.Services.GetRequiredService<RunStore>().List());
         Assert.Equal((3, 7, AdapterMethod.BiDora, dataset.Id), (run.Plan.Steps, run.Plan.Seed, run.Plan.Method, run.DatasetId));
-        Assert.EndsWith($"runs/{run.Id}", _context.Services.GetRequiredService<NavigationManager>().Uri);
+        Assert.EndsWith($"runs/{run.Id}", Context.Services.GetRequiredService<NavigationManager>().Uri);
     }
 
     [Fact]
     public void New_run_estimate_follows_the_method()
     {
-        _server.AddDataset();
+        Server.AddDataset();
         var page = RenderPage<NewRun>();
         page.WaitForAssertion(() => Assert.Equal("3,298", page.Find("[data-testid=new-run-trainable]").TextContent.Trim()), TimeSpan.FromSeconds(30));
 
@@ -84,26 +66,13 @@ public sealed class RunPagesTests : IAsyncLifetime
     }
 
     // Selects and tooltips open through the popover provider the layout normally holds.
-    private IRenderedComponent<T> RenderPage<T>() where T : IComponent
-    {
-        _context.Render<MudBlazor.MudPopoverProvider>();
-        return _context.Render<T>();
-    }
-
-    // MudBlazor puts extra attributes on the input itself or on its wrapper, depending on the component.
-    private static AngleSharp.Dom.IElement Input(IRenderedComponent<NewRun> page, string testId)
-    {
-        var element = page.Find($"[data-testid={testId}]");
-        return element.TagName == "INPUT" ? element : element.QuerySelector("input")!;
-    }
-
     [Fact]
     public async Task Runs_list_shows_queue_positions_and_cancels()
     {
-        var dataset = _server.AddDataset();
-        var first = await _server.CreateRunAsync(dataset.Id, new { name = "first" });
-        await _server.Executor.WaitUntilStartedAsync(first.Id);
-        var second = await _server.CreateRunAsync(dataset.Id, new { name = "second" });
+        var dataset = Server.AddDataset();
+        var first = await Server.CreateRunAsync(dataset.Id, new { name = "first" });
+        await Server.Executor.WaitUntilStartedAsync(first.Id);
+        var second = await Server.CreateRunAsync(dataset.Id, new { name = "second" });
 
         var page = RenderPage<BiDoRA.Workbench.Components.Pages.Runs>();
         Assert.Contains("1 training · 1 queued", page.Markup);
@@ -114,8 +83,8 @@ public sealed class RunPagesTests : IAsyncLifetime
         // Newest first: the queued run is the first row.
         cancel[0].Click();
         // The click's handler cancels through the queue asynchronously.
-        await _server.WaitForStatusAsync(second.Id, RunStatus.Cancelled);
+        await Server.WaitForStatusAsync(second.Id, RunStatus.Cancelled);
         page.WaitForAssertion(() => Assert.Single(page.FindAll("[data-testid=runs-resume]")));
-        _server.Executor.Release(first.Id);
+        Server.Executor.Release(first.Id);
     }
 }
