@@ -62,11 +62,13 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.GetByTestId("new-sweep-time")).ToContainTextAsync("per run", new() { Timeout = 30_000 });
         await page.GetByTestId("new-sweep-start").ClickAsync();
 
+        // A polling assertion, not WaitForURLAsync: under load that call once waited out its timeout on a client-side
+        // navigation that had already happened (its screenshot showed the finished sweep page).
         try
         {
-            await page.WaitForURLAsync(new Regex("/sweeps/[0-9a-z]+$"), new() { Timeout = 60_000 });
+            await Assertions.Expect(page).ToHaveURLAsync(new Regex("/sweeps/[0-9a-f]{16}$"), new() { Timeout = 60_000 });
         }
-        catch (TimeoutException)
+        catch (PlaywrightException)
         {
             await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.ScreenshotsDirectory, "sweep-start-timeout.png"), FullPage = true });
             throw;
@@ -84,7 +86,7 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
         await Assertions.Expect(page.GetByTestId("sweep-report")).ToHaveAttributeAsync("href", new Regex("api/sweeps/[0-9a-z]+/report$"));
 
         await page.GetByTestId("sweep-compare").ClickAsync();
-        await page.WaitForURLAsync(new Regex("/compare\\?sweep="));
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/compare\\?sweep=[0-9a-f]{16}"), new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByTestId("compare-row")).ToHaveCountAsync(3, new() { Timeout = 30_000 });
 
         // The default pair is DoRA against BiDoRA on accuracy, two-sided; three seeds give an exact p of at least 0.25.

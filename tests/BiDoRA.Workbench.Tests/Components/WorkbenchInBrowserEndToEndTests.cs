@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using BiDoRA.Workbench.Tests.Infrastructure;
 using Microsoft.Playwright;
 
@@ -58,7 +59,7 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
 
         // New run: from the dataset's Train button; the form starts on that dataset with BiDoRA on tiny.
         await page.Locator("[data-testid=dataset-train]").First.ClickAsync();
-        await page.WaitForURLAsync("**/runs/new?dataset=*");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/runs/new\\?dataset=[0-9a-z]+$"), new() { Timeout = 30_000 });
         var trainable = page.Locator("[data-testid=new-run-trainable]");
         await Assertions.Expect(trainable).ToHaveTextAsync("3,298");
         await page.Locator("input[data-testid=new-run-steps], [data-testid=new-run-steps] input").First.FillAsync(Steps.ToString());
@@ -71,7 +72,7 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
         await page.Locator("[data-testid=new-run-start]").ClickAsync();
 
         // Run page: the loss chart grows while the engine trains.
-        await page.WaitForURLAsync("**/runs/*");
+        await Assertions.Expect(page).ToHaveURLAsync(new Regex("/runs/[0-9a-f]{16}$"), new() { Timeout = 30_000 });
         await Assertions.Expect(page.GetByRole(AriaRole.Heading, new() { Name = "BBP BiDoRA" })).ToBeVisibleAsync();
         var first = await WaitForPointsAsync(page, atLeast: 1);
         var later = await WaitForPointsAsync(page, atLeast: first + 1);
