@@ -23,6 +23,10 @@ internal static class Display
         _ => count.ToString("N0", CultureInfo.InvariantCulture),
     };
 
+    /// <summary>"1 sequence", "3 sequences", "1,204 rows": a count with its noun in the right number.</summary>
+    public static string Plural(long count, string noun, string? plural = null) =>
+        $"{count.ToString("N0", CultureInfo.InvariantCulture)} {(count == 1 ? noun : plural ?? noun + "s")}";
+
     public static string Bytes(long bytes) => bytes switch
     {
         >= 1L << 30 => (bytes / (double)(1L << 30)).ToString("0.0", CultureInfo.InvariantCulture) + " GB",

@@ -25,9 +25,11 @@ internal static class ComparisonFigures
     {
         title = new { text = title, x = 0.01, xanchor = "left", font = new { size = 14 } },
         barmode = "group",
-        margin = new { l = 55, r = 10, t = 40, b = 60 },
-        yaxis = new { title = new { text = "mean ± sd over seeds" }, zeroline = true },
-        legend = new { orientation = "h", y = -0.2 },
+        margin = new { l = 55, r = 10, t = 48, b = 60 },
+        xaxis = new { automargin = true },
+        yaxis = new { title = new { text = "mean ± sd over seeds", standoff = 8 }, automargin = true, zeroline = true },
+        // Above the plot, right of the title: below it, the slanted metric names would run into it.
+        legend = new { orientation = "h", x = 1, xanchor = "right", y = 1.02, yanchor = "bottom" },
     };
 
     /// <summary>
@@ -91,6 +93,7 @@ internal static class ComparisonFigures
         title = new { text = title, x = 0.01, xanchor = "left", font = new { size = 14 } },
         margin = new { l = 60, r = 10, t = 40, b = 50 },
         xaxis = new { title = new { text = "ΔD (mean 1 − cos)" }, zeroline = false },
-        yaxis = new { title = new { text = "ΔM (mean |Δ magnitude|)" }, zeroline = false },
+        // ΔM ticks such as 0.0019 are wide: let the axis title move out of their way.
+        yaxis = new { title = new { text = "ΔM (mean |Δ magnitude|)", standoff = 8 }, automargin = true, zeroline = false },
     };
 }

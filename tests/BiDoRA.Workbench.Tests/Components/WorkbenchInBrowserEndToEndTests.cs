@@ -109,7 +109,7 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
         await text.FillAsync(">bad\nACDXZ1");
         await Assertions.Expect(page.Locator("[data-testid=predict-issues]")).ToContainTextAsync("position");
         await text.FillAsync(">p1\nACSSSPSKHCG\n>p2\nCAGALCY\n>p3\nCGHKAKGPRK");
-        await Assertions.Expect(page.Locator("[data-testid=predict-valid]")).ToContainTextAsync("3 sequence(s) ready");
+        await Assertions.Expect(page.Locator("[data-testid=predict-valid]")).ToContainTextAsync("3 sequences ready");
         await page.Locator("[data-testid=predict-run-button]").ClickAsync();
         var results = page.Locator("[data-testid=predict-table]");
         await Assertions.Expect(results).ToContainTextAsync("p3", new() { Timeout = 60_000 });
