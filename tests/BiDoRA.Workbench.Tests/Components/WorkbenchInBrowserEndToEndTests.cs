@@ -49,6 +49,8 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
         await Assertions.Expect(inspection).ToContainTextAsync("binary");
         await Assertions.Expect(page.Locator("[data-testid=inspection-balance] .main-svg").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=inspection-lengths] .main-svg").First).ToBeVisibleAsync();
+        // No "no datasets yet" under a file that is about to become one.
+        await Assertions.Expect(page.Locator("[data-testid=datasets-empty]")).ToBeHiddenAsync();
         await Shot(page, "datasets-inspection");
         await page.Locator("[data-testid=dataset-name]").FillAsync("BBP peptides");
         await page.Locator("[data-testid=dataset-import]").ClickAsync();
