@@ -86,7 +86,7 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
         }
         Assert.Equal("Running", status);
 
-        await Assertions.Expect(page.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = 180_000 });
+        await Assertions.Expect(page.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = 300_000 });
         await Assertions.Expect(page.Locator("[data-testid=test-metrics]")).ToContainTextAsync("mcc");
         await Assertions.Expect(page.Locator("[data-testid=confusion-matrix] .main-svg").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-testid=predictions-table]")).ToContainTextAsync("test examples");

@@ -125,14 +125,15 @@ public sealed class TrainingHubTests : IAsyncLifetime
         await healthy.JoinAsync(run.Id, 0);
 
         server.Executor.Release(run.Id);
-        var done = await server.WaitForStatusAsync(run.Id, RunStatus.Completed, TimeSpan.FromSeconds(60));
-        await healthy.WaitForTerminalAsync(TimeSpan.FromSeconds(60));
+        // Generous limits: under the full suite on 2 cores, storing and sending 20,000 events took up to 39 s.
+        var done = await server.WaitForStatusAsync(run.Id, RunStatus.Completed, TimeSpan.FromSeconds(120));
+        await healthy.WaitForTerminalAsync(TimeSpan.FromSeconds(120));
         Assert.Equal(Contiguous(done.LastSequence), healthy.AllSequences);
         AssertIncreasing(healthy.Live.Select(e => e.Sequence));
         Assert.False(slow.Live.Count >= done.LastSequence - 1, "the slow client was not held up");
 
         stuck.SetResult();
-        await slow.WaitForTerminalAsync(TimeSpan.FromSeconds(60));
+        await slow.WaitForTerminalAsync(TimeSpan.FromSeconds(120));
         Assert.Equal(Contiguous(done.LastSequence), slow.AllSequences);
         AssertIncreasing(slow.Live.Select(e => e.Sequence));
     }
