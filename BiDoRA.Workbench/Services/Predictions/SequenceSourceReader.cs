@@ -117,14 +117,8 @@ internal static class SequenceSourceReader
         using var csv = new CsvReader(reader, config);
         if (!csv.Read() || !csv.ReadHeader() || csv.HeaderRecord is not { Length: > 0 } header) return;
         var columns = header.Select(h => h.Trim().TrimStart('\uFEFF')).ToArray();
-        var sequence = IndexOf(columns, SequenceColumns);
-        if (sequence < 0 && columns.Length == 1) sequence = 0;
-        if (sequence < 0)
-        {
-            collector.Issue(new PredictionIssue(-1, null, $"{fileName}, row 1", "header",
-                $"No sequence column: name one 'sequence' (or seq, peptide, protein). Columns found: {string.Join(", ", columns.Select(c => $"'{c}'"))}."));
-            return;
-        }
+        var sequence = SequenceColumn(columns, fileName, "", collector);
+        if (sequence < 0) return;
         IEnumerable<(int Row, IReadOnlyList<string?> Fields)> Records()
         {
             while (csv.Read()) yield return (csv.Parser.RawRow, csv.Parser.Record ?? []);
@@ -146,15 +140,22 @@ internal static class SequenceSourceReader
             return;
         }
         var columns = sheet.Columns.ToArray();
+        var sequence = SequenceColumn(columns, fileName, " in the first sheet", collector);
+        if (sequence < 0) return;
+        AddRows(columns, sequence, sheet.Rows, fileName, collector);
+    }
+
+    /// <summary>The sequence column by name (a lone column is taken as it), or -1 with the issue recorded.</summary>
+    private static int SequenceColumn(string[] columns, string fileName, string where, Collector collector)
+    {
         var sequence = IndexOf(columns, SequenceColumns);
         if (sequence < 0 && columns.Length == 1) sequence = 0;
         if (sequence < 0)
         {
             collector.Issue(new PredictionIssue(-1, null, $"{fileName}, row 1", "header",
-                $"No sequence column in the first sheet: name one 'sequence' (or seq, peptide, protein). Columns found: {string.Join(", ", columns.Select(c => $"'{c}'"))}."));
-            return;
+                $"No sequence column{where}: name one 'sequence' (or seq, peptide, protein). Columns found: {string.Join(", ", columns.Select(c => $"'{c}'"))}."));
         }
-        AddRows(columns, sequence, sheet.Rows, fileName, collector);
+        return sequence;
     }
 
     private static void AddRows(string[] columns, int sequence, IEnumerable<(int Row, IReadOnlyList<string?> Fields)> rows, string fileName, Collector collector)
