@@ -111,6 +111,12 @@ public sealed record RunPlan
     /// <summary>bf16 autocast on CUDA.</summary>
     public bool Bf16 { get; init; }
 
+    /// <summary>Fine-tuning with a task head (the default) or masked-LM pretraining.</summary>
+    public RunKind Kind { get; init; } = RunKind.FineTune;
+
+    /// <summary>The settings of a <see cref="RunKind.Pretrain"/> run; null for fine-tuning.</summary>
+    public PretrainingSettings? Pretraining { get; init; }
+
     /// <summary>The run folder; created if missing.</summary>
     public required string OutputDirectory { get; init; }
 }
