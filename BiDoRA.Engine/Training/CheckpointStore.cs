@@ -26,9 +26,9 @@ internal sealed class CheckpointStore(string runDirectory)
 
     private string BestFile => Path.Combine(Root, "best.safetensors");
 
-    /// <summary>Writes one checkpoint; the caller keeps ownership of the tensors.</summary>
+    /// <summary>Writes one checkpoint; the caller keeps ownership of the tensors. <paramref name="extra"/> tensors go in under their own names.</summary>
     public string Save(CheckpointState state, IReadOnlyDictionary<string, Tensor> parameters, IReadOnlyDictionary<string, Tensor> lowerOptimizer,
-        IReadOnlyDictionary<string, Tensor>? upperOptimizer, Tensor rngState)
+        IReadOnlyDictionary<string, Tensor>? upperOptimizer, Tensor rngState, IReadOnlyDictionary<string, Tensor>? extra = null)
     {
         var tensors = new Dictionary<string, Tensor>();
         foreach (var (name, value) in parameters) tensors[ParameterPrefix + name] = value;
@@ -36,6 +36,7 @@ internal sealed class CheckpointStore(string runDirectory)
         if (upperOptimizer is not null) foreach (var (name, value) in upperOptimizer) tensors[UpperPrefix + name] = value;
         using var rng = rngState.to(ScalarType.Int64);   // safetensors has no U8 here
         tensors[RngKey] = rng;
+        if (extra is not null) foreach (var (name, value) in extra) tensors[name] = value;
 
         Directory.CreateDirectory(Root);
         var final = Path.Combine(Root, "step-" + state.GlobalStep.ToString("D6", CultureInfo.InvariantCulture));
@@ -108,6 +109,9 @@ internal sealed class CheckpointStore(string runDirectory)
             using var stored = tensors.Read(RngKey);
             return stored.to(ScalarType.Byte);
         }
+
+        /// <summary>A tensor saved under its own name (the extras of <see cref="CheckpointStore.Save"/>).</summary>
+        public Tensor Read(string name) => tensors.Read(name);
 
         public void Dispose() => tensors.Dispose();
     }
