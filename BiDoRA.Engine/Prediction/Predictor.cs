@@ -64,7 +64,7 @@ public sealed class Predictor : IDisposable
                 Copy(Path.Combine(runDirectory, RunFolder.HeadFile), parameters, name => name);
             }
             AdapterInjector.Merge(esm.Backbone, adapted);
-            return new Predictor(runDirectory, record.Task, record.ClassNames, record.TargetScaler, device, esm, model);
+            return new Predictor(runDirectory, record.Task, record.ClassNames, record.TargetScaler, device, esm, model) { ModelFolder = modelFolder };
         }
         catch
         {
@@ -80,6 +80,20 @@ public sealed class Predictor : IDisposable
             null, TargetScaler.Identity, device, esm, model);
 
     public string RunDirectory { get; }
+
+    /// <summary>The base model's folder the run was loaded on; null for a model built in memory.</summary>
+    public string? ModelFolder { get; private init; }
+
+    // For the design tools (scans, attributions, embedding maps), which work on the same merged model under the same gate.
+    internal SequenceModel Model => _model;
+
+    internal EsmTokenizer Tokenizer => _tokenizer;
+
+    internal Device Device => _device;
+
+    internal TargetScaler Scaler => _scaler;
+
+    internal Lock Gate => _gate;
 
     public TaskKind Task { get; }
 
