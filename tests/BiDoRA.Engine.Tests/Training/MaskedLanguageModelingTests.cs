@@ -77,8 +77,8 @@ public sealed class MaskedLanguageModelingTests
         var b = new SeededRandom(0, 0) { State = a.State };
         using var x = objective.Mask(sequences, a);
         using var y = objective.Mask(sequences, b);
-        Assert.True(x.InputIds.equal(y.InputIds).item<bool>());
-        Assert.True(x.Labels.equal(y.Labels).item<bool>());
+        Assert.True(x.InputIds.eq(y.InputIds).all().item<bool>());
+        Assert.True(x.Labels.eq(y.Labels).all().item<bool>());
     }
 
     [Fact]
