@@ -105,6 +105,22 @@ public sealed record RunPlan
 
     public int Seed { get; init; } = 42;
 
+    /// <summary>
+    /// Cross-validation: K folds drawn (seeded by <see cref="Seed"/>, stratified for classification) from all
+    /// labelled rows, training and test parts pooled; fold <see cref="Fold"/> is this run's test set. Null keeps
+    /// the dataset's own test split.
+    /// </summary>
+    public int? Folds { get; init; }
+
+    /// <summary>This run's test fold, 1 … <see cref="Folds"/>.</summary>
+    public int? Fold { get; init; }
+
+    /// <summary>
+    /// Homology-aware folds: cluster the sequences at this identity (MMseqs2) and keep each cluster inside one
+    /// fold. Null folds rows one by one.
+    /// </summary>
+    public double? ClusterIdentity { get; init; }
+
     /// <summary>auto | cpu | cuda | cuda:N.</summary>
     public string Device { get; init; } = "auto";
 

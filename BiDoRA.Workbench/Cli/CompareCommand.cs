@@ -127,5 +127,5 @@ internal static class CompareCommand
     /// <summary>The runs of a sweep folder, in the sweep's order.</summary>
     internal static IReadOnlyList<ComparedRun> RunsOf(SweepPlan plan) =>
         plan.Runs().Select(r => new ComparedRun(r.Name, r.Name, r.Plan.OutputDirectory, r.Method.ToString().ToLowerInvariant(),
-            File.Exists(Path.Combine(r.Plan.OutputDirectory, RunFolder.RunFile)) ? null : "not started")).ToList();
+            File.Exists(Path.Combine(r.Plan.OutputDirectory, RunFolder.RunFile)) ? null : "not started", Fold: r.Fold)).ToList();
 }

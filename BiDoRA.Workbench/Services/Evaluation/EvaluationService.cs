@@ -45,7 +45,7 @@ internal sealed class EvaluationService(RunStore runs, SweepStore sweeps, Workbe
             var run = runs.Get(id);
             if (run is null) return new ComparedRun(id, id, "", Status: "missing", Error: "The run record no longer exists.");
             return new ComparedRun(id, run.Name, paths.RunFolder(id), run.Plan.Method.ToString().ToLowerInvariant(),
-                StatusName(run.Status), run.Error);
+                StatusName(run.Status), run.Error, run.Plan.Fold);
         }).ToList();
 
     /// <summary>
