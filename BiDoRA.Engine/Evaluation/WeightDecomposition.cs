@@ -2,9 +2,11 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Runtime;
 using BiDoRA.Engine.Training;
+using Microsoft.Extensions.Logging;
 using TorchSharp;
 using static TorchSharp.torch;
 
@@ -113,11 +115,65 @@ public static partial class WeightDecomposition
     }
 
     /// <summary>
+    /// Writes the analysis snapshot of a training session at <paramref name="step"/>: the adapted matrices' A, B and m
+    /// (LoRA: A and B; full fine-tuning: row statistics of the target matrices against W0). Small by design, W0 stays
+    /// in the model folder. The analysis is a by-product: a base model that cannot be read again is logged, and
+    /// training goes on.
+    /// </summary>
+    internal static void WriteSnapshot(TrainingSession session, int step, ILogger logger)
+    {
+        using var scope = NewDisposeScope();
+        var plan = session.Plan;
+        var tensors = new Dictionary<string, Tensor>();
+        if (session.Adapted.Count > 0)
+        {
+            foreach (var (name, layer) in session.Adapted)
+            {
+                tensors[name + LoraASuffix] = layer.LoraA.detach().cpu();
+                tensors[name + LoraBSuffix] = layer.LoraB.detach().cpu();
+                if (layer is DoraLinear d) tensors[name + MagnitudeSuffix] = d.Magnitude.detach().cpu();
+            }
+        }
+        else
+        {
+            // Full fine-tuning: the matrices the adapters would have wrapped, as row statistics against W0 (two
+            // vectors per matrix; the matrices themselves would make each snapshot a sizeable part of the model).
+            var targets = session.Model.Backbone.named_modules()
+                .Where(m => m.module is TorchSharp.Modules.Linear && AdapterInjector.Matches(m.name, plan.TargetModules))
+                .Select(m => (m.name, ((TorchSharp.Modules.Linear)m.module).weight!.detach()))
+                .ToList();
+            try
+            {
+                foreach (var (name, value) in FullSnapshot(session.ModelFolder, targets)) tensors[name] = value;
+            }
+            catch (InvalidDataException e)
+            {
+                logger.LogWarning("No analysis snapshot at step {Step}: {Message}", step, e.Message);
+                return;
+            }
+        }
+        var metadata = new Dictionary<string, string>
+        {
+            ["step"] = step.ToString(CultureInfo.InvariantCulture),
+            ["method"] = plan.Method.ToString(),
+            ["scaling"] = RunFolder.Number(plan.Alpha / plan.Rank),
+        };
+        try
+        {
+            SafetensorsWriter.Write(SnapshotPath(plan.OutputDirectory, step), tensors, metadata);
+        }
+        finally
+        {
+            foreach (var t in tensors.Values) t.Dispose();
+        }
+    }
+
+    /// <summary>
     /// The snapshot of a fully fine-tuned model: row statistics of each matrix against W0, read one matrix at a time
     /// from <paramref name="modelFolder"/>. The caller owns the returned tensors.
     /// </summary>
     /// <exception cref="InvalidDataException">The base weights cannot be read or lack a matrix.</exception>
-    internal static Dictionary<string, Tensor> FullSnapshot(string modelFolder, IEnumerable<(string Module, Tensor Weight)> matrices)
+    private static Dictionary<string, Tensor> FullSnapshot(string modelFolder, IEnumerable<(string Module, Tensor Weight)> matrices)
     {
         var tensors = new Dictionary<string, Tensor>(StringComparer.Ordinal);
         using var weights = OpenBaseWeights(modelFolder);

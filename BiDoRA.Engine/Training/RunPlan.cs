@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
 
 namespace BiDoRA.Engine.Training;
@@ -127,6 +128,18 @@ public sealed record RunPlan
     /// <summary>bf16 autocast on CUDA.</summary>
     public bool Bf16 { get; init; }
 
+    /// <summary>Fine-tuning with a task head (the default) or masked-LM pretraining.</summary>
+    public RunKind Kind { get; init; } = RunKind.FineTune;
+
+    /// <summary>The settings of a <see cref="RunKind.Pretrain"/> run; null for fine-tuning.</summary>
+    public PretrainingSettings? Pretraining { get; init; }
+
     /// <summary>The run folder; created if missing.</summary>
     public required string OutputDirectory { get; init; }
+
+    /// <summary>The adapter settings of this plan.</summary>
+    public AdapterOptions ToAdapterOptions() => new()
+    {
+        Method = Method, Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = TargetModules, DetachNorm = DetachNorm,
+    };
 }

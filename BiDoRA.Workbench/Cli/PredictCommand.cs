@@ -7,24 +7,29 @@ using BiDoRA.Engine.Prediction;
 namespace BiDoRA.Workbench.Cli;
 
 /// <summary>
-/// <c>predict</c>: applies a trained run to sequences from a file and writes a CSV; with <c>--sweep DIR --method M</c>
-/// the sweep's finished runs of that method (seeds × folds) predict together as an ensemble (mean, sd, agreement).
+/// <c>predict</c>: applies a trained model (run folder, PEFT adapter folder or merged transformers folder) to sequences
+/// from a file and writes a CSV; with <c>--sweep DIR --method M</c> the sweep's finished runs of that method (seeds ×
+/// folds) predict together as an ensemble (mean, sd, agreement).
 /// </summary>
 internal static class PredictCommand
 {
     public static Command Create()
     {
-        var run = new Option<DirectoryInfo?>("--run") { Description = "A finished run folder." };
-        var sweep = new Option<DirectoryInfo?>("--sweep") { Description = "A sweep folder: its finished runs of --method predict as an ensemble." };
+        var run = new Option<DirectoryInfo?>("--run")
+        {
+            Description = "A finished run folder, a PEFT LoRA/DoRA adapter folder (adapter_config.json + adapter_model.safetensors) or a transformers EsmForSequenceClassification folder.",
+        };
+        var model = new Option<string?>("--model") { Description = "The base model (catalog name or folder) when the adapter's base_model_name_or_path cannot be resolved here." };
+        var sweep = new Option<DirectoryInfo?>("--sweep") { Description = "A sweep folder: its finished runs of --method predict as an ensemble (instead of --run)." };
         var method = new Option<string?>("--method") { Description = "With --sweep: full, lora, dora or bidora." };
         var input = new Option<FileInfo>("--input") { Description = "FASTA, CSV/TSV with a sequence column, or one sequence per line.", Required = true };
         var output = new Option<FileInfo>("--output") { Description = "CSV to write.", Required = true };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
         var dataDir = new Option<string>("--data-dir") { DefaultValueFactory = _ => "./data" };
-        var command = new Command("predict", "Predict labels or values for sequences with a trained run, or with a sweep's runs of one method as an ensemble.")
+        var command = new Command("predict", "Predict labels or values for sequences with a trained model, or with a sweep's runs of one method as an ensemble.")
         {
-            run, sweep, method, input, output, batch, device, dataDir,
+            run, model, sweep, method, input, output, batch, device, dataDir,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -48,7 +53,7 @@ internal static class PredictCommand
                     await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote {ensemble.Predictions.Count} ensemble prediction(s) of {members.Count} run(s) to {target}.");
                     return 0;
                 }
-                using var predictor = Predictor.Load(parse.GetValue(run)!.FullName, Path.Combine(parse.GetValue(dataDir)!, "models"), parse.GetValue(device)!);
+                using var predictor = Predictor.Load(parse.GetValue(run)!.FullName, Path.Combine(parse.GetValue(dataDir)!, "models"), parse.GetValue(device)!, parse.GetValue(model));
                 IReadOnlyList<SequencePrediction> predictions;
                 try
                 {
