@@ -41,7 +41,7 @@ public sealed class ProtocolDataTests
             }
         }
         // The single-level baselines see exactly the rows BiDoRA's two levels see between them.
-        Assert.Equal(Ids(bidora.Train).Union(Ids(bidora.Validation)), Ids(data[AdapterMethod.Dora].RowsFor(TrainingPhase.Train)));
+        Assert.Equal(Ids(bidora.Train).Union(Ids(bidora.Validation)).Order(), Ids(data[AdapterMethod.Dora].RowsFor(TrainingPhase.Train)).Order());
     }
 
     [Fact]
@@ -67,7 +67,18 @@ public sealed class ProtocolDataTests
         Assert.True((plan with { Method = AdapterMethod.BiDora, DetachNorm = true }).DetachesNorm);
         Assert.True((plan with { Method = AdapterMethod.Dora }).ToAdapterOptions().DetachNorm);
         Assert.Null(typeof(RunPlan).GetProperty("Bf16"));                          // read nowhere, so removed
-        Assert.Equal("accuracy", Evaluation.MetricCatalog.Primary(TaskKind.Binary));
+        Assert.Equal("accuracy", Engine.Evaluation.MetricCatalog.Primary(TaskKind.Binary));
+    }
+
+    [Fact]
+    public void Unrolled_xi_is_the_current_lower_learning_rate()
+    {
+        Engine.Runtime.TorchRuntime.EnsureInitialised();
+        var plan = Plan(AdapterMethod.BiDora, SelectionRule.Last) with { Hypergradient = HypergradientMode.Unrolled };
+        using var session = TrainingSession.Create(plan, TrainingDataLoader.Load(plan, CancellationToken.None));
+        Assert.Equal(2.5e-3, session.HypergradientSettingsFor(2.5e-3).Xi);
+        using var fd = TrainingSession.Create(plan with { Hypergradient = HypergradientMode.FiniteDifference }, TrainingDataLoader.Load(plan, CancellationToken.None));
+        Assert.Equal(1.0, fd.HypergradientSettingsFor(2.5e-3).Xi);      // Betty's darts, the reference implementation
     }
 
     [Fact]
