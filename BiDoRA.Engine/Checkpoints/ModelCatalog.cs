@@ -53,6 +53,9 @@ public static class ModelCatalog
         return 4 * (CountParameters(config) + extraFloats) + 8L * config.MaxPositionEmbeddings;
     }
 
+    /// <summary>The configuration of the released ESM-2 models at another size (rotary, token dropout, tied decoder, 33 tokens).</summary>
+    public static EsmConfig Esm2Config(int layers, int hidden, int heads, int intermediate) => Esm2(layers, hidden, heads, intermediate);
+
     private static EsmConfig Esm2(int layers, int hidden, int heads, int intermediate) => new()
     {
         VocabSize = 33,

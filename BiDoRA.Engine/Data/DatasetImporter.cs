@@ -109,7 +109,9 @@ public static class DatasetImporter
                 var sample = new UTF8Encoding(false).GetString(sampleBytes, 0, sampleLength).TrimStart('\uFEFF');
                 table = sample.TrimStart().StartsWith('>')
                     ? FastaReader.Read(stream)
-                    : DelimitedReader.Read(stream, fileName, sample, log.Error);
+                    : options.LabelsOptional && FastaReader.LooksLikePlainLines(sample)
+                        ? FastaReader.ReadLines(stream)
+                        : DelimitedReader.Read(stream, fileName, sample, log.Error);
             }
         }
         catch (DatasetImportException e)
@@ -160,7 +162,7 @@ public static class DatasetImporter
             log.Error(new DataIssue(fileName, 1, "file", "The file has a header but no data rows."));
             return null;
         }
-        if (table.Format == "fasta" && candidates.All(c => c.RawLabel is null))
+        if (table.Format is "fasta" or FastaReader.LinesFormat && candidates.All(c => c.RawLabel is null))
         {
             // FASTA's label "column" exists only when headers carry labels.
             (label, detected) = (-1, detected with { Label = null });

@@ -10,8 +10,29 @@ internal static class FastaReader
 {
     public static readonly IReadOnlyList<string> Columns = ["id", "sequence", "label"];
 
+    /// <summary>The format name of a file of bare sequences, one per line.</summary>
+    public const string LinesFormat = "lines";
+
     public static RawTable Read(Stream stream) =>
         new("fasta", Columns, Records(new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true)));
+
+    /// <summary>One sequence per line, no header: each line is a row of its own.</summary>
+    public static RawTable ReadLines(Stream stream) =>
+        new(LinesFormat, Columns, Records(new StreamReader(stream, new UTF8Encoding(false), detectEncodingFromByteOrderMarks: true)));
+
+    /// <summary>
+    /// A file of bare sequences rather than a table: its first line is one word of letters (and '*'), holds no
+    /// delimiter and is no column name such as "sequence".
+    /// </summary>
+    public static bool LooksLikePlainLines(string sample)
+    {
+        var first = sample.TrimStart().Split('\n', 2)[0].Trim();
+        return first.Length > 0
+               && first.All(c => char.IsAsciiLetter(c) || c == '*')
+               && !ColumnNames.Contains(first, StringComparer.OrdinalIgnoreCase);
+    }
+
+    private static readonly string[] ColumnNames = ["sequence", "sequences", "seq", "peptide", "protein", "aa_seq", "id", "name"];
 
     private static IEnumerable<RawRow> Records(StreamReader reader)
     {

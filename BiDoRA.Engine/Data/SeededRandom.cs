@@ -20,6 +20,16 @@ internal sealed class SeededRandom(ulong seed)
         return z ^ (z >> 31);
     }
 
+    /// <summary>The whole generator state: a stream restored to it continues exactly (checkpoints store it).</summary>
+    public ulong State
+    {
+        get => _state;
+        set => _state = value;
+    }
+
+    /// <summary>Uniform in [0, 1), 53 random bits.</summary>
+    public double NextDouble() => (NextUInt64() >> 11) * (1.0 / (1UL << 53));
+
     /// <summary>Uniform in [0, maxExclusive).</summary>
     public int Next(int maxExclusive) => (int)(NextUInt64() % (ulong)maxExclusive);
 

@@ -7,4 +7,5 @@ namespace BiDoRA.Engine.Evaluation;
 /// <param name="Group">The side it is on; null groups by method (lora, dora, bidora, full).</param>
 /// <param name="Status">The caller's status when it knows better than run.json (queued, failed, cancelled...).</param>
 /// <param name="Error">Why the run failed, when it did.</param>
-public sealed record ComparedRun(string Id, string Name, string Directory, string? Group = null, string? Status = null, string? Error = null);
+/// <param name="Fold">The run's test fold in a cross-validated sweep, when the caller knows it before run.json exists.</param>
+public sealed record ComparedRun(string Id, string Name, string Directory, string? Group = null, string? Status = null, string? Error = null, int? Fold = null);

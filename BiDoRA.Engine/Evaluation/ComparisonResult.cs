@@ -36,6 +36,7 @@ public sealed record ComparisonResult(
 /// <param name="DurationSeconds">Training time.</param>
 /// <param name="Steps">Optimiser steps taken.</param>
 /// <param name="Error">Why the run failed or could not be read.</param>
+/// <param name="Fold">The test fold (1 … K) of a cross-validated run; null otherwise.</param>
 public sealed record ComparedRunRow(
     string Id,
     string Name,
@@ -49,7 +50,8 @@ public sealed record ComparedRunRow(
     long? PaperParameterCount,
     double? DurationSeconds,
     int? Steps,
-    string? Error);
+    string? Error,
+    int? Fold = null);
 
 /// <summary>A group's completed runs summarised.</summary>
 public sealed record GroupSummary(
@@ -63,7 +65,7 @@ public sealed record GroupSummary(
     SampleSummary PaperParameterCount,
     SampleSummary DurationSeconds);
 
-/// <summary>B against A, paired by seed, one Wilcoxon signed-rank test per metric (the primary metric first).</summary>
+/// <summary>B against A, paired by seed (and fold), one Wilcoxon signed-rank test per metric (the primary metric first).</summary>
 /// <param name="A">The baseline group.</param>
 /// <param name="B">The group tested against it; differences are B − A.</param>
 /// <param name="Alternative">Greater: B tends to score higher.</param>
@@ -76,7 +78,11 @@ public sealed record PairedComparison(
     TestAlternative Alternative,
     IReadOnlyList<int> Seeds,
     IReadOnlyList<int> UnpairedSeeds,
-    IReadOnlyList<MetricTest> Tests);
+    IReadOnlyList<MetricTest> Tests)
+{
+    /// <summary>The pairs, in the order of the tests' values: "seed 1", or "seed 1 fold 2" in a cross-validated sweep.</summary>
+    public IReadOnlyList<string> Pairs { get; init; } = [];
+}
 
 /// <summary>The test of one metric.</summary>
 /// <param name="Metric">The metric's name.</param>
@@ -91,4 +97,14 @@ public sealed record MetricTest(
     IReadOnlyList<double> AValues,
     IReadOnlyList<double> BValues,
     double? MeanDifference,
-    WilcoxonResult? Result);
+    WilcoxonResult? Result)
+{
+    /// <summary>
+    /// The smallest p-value this many non-tied pairs can give at all (exact test, no ties): with 5 pairs a
+    /// two-sided test cannot go below 0.0625, so it can never be significant at 0.05.
+    /// </summary>
+    /// <summary>The pairs of <see cref="AValues"/> and <see cref="BValues"/>, in their order ("seed 1", "seed 1 fold 2").</summary>
+    public IReadOnlyList<string> Pairs { get; init; } = [];
+
+    public double SmallestPossibleP => WilcoxonSignedRank.SmallestPossibleP(Result?.NonZero ?? 0, Result?.Alternative ?? TestAlternative.TwoSided);
+}

@@ -5,7 +5,8 @@ namespace BiDoRA.Engine.Evaluation;
 
 /// <summary>
 /// Compares run folders: every metric as mean ± sample standard deviation per group, parameter counts and
-/// training time, and a Wilcoxon signed-rank test of group B against group A over seeds, paired by seed.
+/// training time, and a Wilcoxon signed-rank test of group B against group A, paired by seed, or by (seed, fold)
+/// in a cross-validated sweep.
 /// </summary>
 public static class RunComparison
 {
@@ -74,12 +75,12 @@ public static class RunComparison
         var group = run.Group ?? results?.Method.ToString().ToLowerInvariant() ?? Unreadable;
         if (results is null)
         {
-            return new ComparedRunRow(run.Id, run.Name, group, null, null, false, run.Status ?? "missing", new Dictionary<string, double>(), null, null, null, null, error);
+            return new ComparedRunRow(run.Id, run.Name, group, null, null, false, run.Status ?? "missing", new Dictionary<string, double>(), null, null, null, null, error, run.Fold);
         }
         var done = results.Completed;
         return new ComparedRunRow(run.Id, run.Name, group, results.Method, results.Seed, done, run.Status ?? results.Status,
             done ? metricsOf(results) : new Dictionary<string, double>(), results.TrainableParameters, results.PaperParameterCount,
-            results.DurationSeconds, results.Steps, error);
+            results.DurationSeconds, results.Steps, error, results.Plan.Fold);
     }
 
     private static GroupSummary Summarise(string group, List<ComparedRunRow> rows, IReadOnlyList<string> metrics)
@@ -109,23 +110,30 @@ public static class RunComparison
 
     private static PairedComparison Pair(IReadOnlyList<ComparedRunRow> rows, string a, string b, IReadOnlyList<string> metrics, ComparisonOptions options, List<string> warnings)
     {
-        // One run per group and seed: when a seed was run twice, the later row (the caller's order) wins.
-        Dictionary<int, ComparedRunRow> BySeed(string group) => rows
+        // One run per group and (seed, fold): when a pair was run twice, the later row (the caller's order) wins.
+        Dictionary<PairKey, ComparedRunRow> ByPair(string group) => rows
             .Where(r => r.Group == group && r.Completed && r.Seed is not null)
-            .GroupBy(r => r.Seed!.Value)
+            .GroupBy(r => new PairKey(r.Seed!.Value, r.Fold))
             .ToDictionary(g => g.Key, g => g.Last());
-        var left = BySeed(a);
-        var right = BySeed(b);
-        var seeds = left.Keys.Intersect(right.Keys).Order().ToList();
-        var unpaired = left.Keys.Union(right.Keys).Except(seeds).Order().ToList();
-        if (unpaired.Count > 0) warnings.Add($"Seeds {string.Join(", ", unpaired)} were completed by only one of {a} and {b} and are left out of the test.");
+        var left = ByPair(a);
+        var right = ByPair(b);
+        var keys = left.Keys.Intersect(right.Keys).Order().ToList();
+        var unpairedKeys = left.Keys.Union(right.Keys).Except(keys).Order().ToList();
+        var seeds = keys.Select(k => k.Seed).Distinct().ToList();
+        var unpaired = unpairedKeys.Select(k => k.Seed).Distinct().ToList();
+        if (unpairedKeys.Count > 0)
+        {
+            warnings.Add(unpairedKeys.Any(k => k.Fold is not null)
+                ? $"{string.Join(", ", unpairedKeys)} were completed by only one of {a} and {b} and are left out of the test."
+                : $"Seeds {string.Join(", ", unpaired)} were completed by only one of {a} and {b} and are left out of the test.");
+        }
 
         var tests = new List<MetricTest>();
         foreach (var metric in metrics)
         {
             // Pairs where either side is undefined (NaN) cannot be ranked.
-            var pairs = seeds
-                .Select(s => (A: left[s].Metrics.GetValueOrDefault(metric, double.NaN), B: right[s].Metrics.GetValueOrDefault(metric, double.NaN)))
+            var pairs = keys
+                .Select(s => (Key: s, A: left[s].Metrics.GetValueOrDefault(metric, double.NaN), B: right[s].Metrics.GetValueOrDefault(metric, double.NaN)))
                 .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B))
                 .ToList();
             var aValues = pairs.Select(p => p.A).ToList();
@@ -134,8 +142,16 @@ public static class RunComparison
                 ? null
                 : WilcoxonSignedRank.Test(bValues, aValues, options.Alternative, options.ZeroMethod, options.PValueMethod, options.ContinuityCorrection);
             tests.Add(new MetricTest(metric, MetricCatalog.HigherIsBetter(metric), aValues, bValues,
-                pairs.Count == 0 ? null : pairs.Average(p => p.B - p.A), result));
+                pairs.Count == 0 ? null : pairs.Average(p => p.B - p.A), result) { Pairs = pairs.Select(p => p.Key.ToString()).ToList() });
         }
-        return new PairedComparison(a, b, options.Alternative, seeds, unpaired, tests);
+        return new PairedComparison(a, b, options.Alternative, seeds, unpaired, tests) { Pairs = keys.Select(k => k.ToString()).ToList() };
+    }
+
+    /// <summary>What pairs two runs: the same seed and, in a cross-validated sweep, the same test fold.</summary>
+    private sealed record PairKey(int Seed, int? Fold) : IComparable<PairKey>
+    {
+        public int CompareTo(PairKey? other) => other is null ? 1 : Seed != other.Seed ? Seed.CompareTo(other.Seed) : (Fold ?? 0).CompareTo(other.Fold ?? 0);
+
+        public override string ToString() => Fold is { } f ? $"seed {Seed} fold {f}" : $"seed {Seed}";
     }
 }

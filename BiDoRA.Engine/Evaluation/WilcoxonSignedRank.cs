@@ -17,6 +17,21 @@ public static class WilcoxonSignedRank
     /// <summary>Relative closeness under which two |d| count as tied and a difference counts as zero: metrics computed in floating point (e.g. 3/38 − 1/38 against 5/38 − 3/38) differ only in their last bits.</summary>
     public const double RelativeTolerance = 1e-9;
 
+    /// <summary>
+    /// The smallest p-value an exact test of <paramref name="signed"/> non-tied pairs can reach: 1/2ⁿ one-sided,
+    /// 2/2ⁿ two-sided (every difference on one side). Below 5 pairs (two-sided: 6) p &lt; 0.05 is out of reach.
+    /// </summary>
+    public static double SmallestPossibleP(int signed, TestAlternative alternative) =>
+        signed <= 0 ? 1 : Math.Min(1, (alternative == TestAlternative.TwoSided ? 2 : 1) / Math.Pow(2, signed));
+
+    /// <summary>Fewest non-tied pairs with which an exact test can reach p ≤ <paramref name="alpha"/>.</summary>
+    public static int PairsNeeded(double alpha, TestAlternative alternative)
+    {
+        var n = 1;
+        while (SmallestPossibleP(n, alternative) > alpha && n < 64) n++;
+        return n;
+    }
+
     /// <summary>Tests x against y, pair by pair (d = x − y).</summary>
     /// <exception cref="ArgumentException">The lists differ in length, or a value is not finite (the message names the index).</exception>
     public static WilcoxonResult Test(

@@ -2,6 +2,7 @@ using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Esm;
+using BiDoRA.Engine.Interop;
 using BiDoRA.Engine.Runtime;
 using BiDoRA.Engine.Training;
 using TorchSharp;
@@ -10,138 +11,81 @@ using static TorchSharp.torch;
 namespace BiDoRA.Engine.Prediction;
 
 /// <summary>
-/// A trained run ready to predict: its base model with the adapter merged into plain weights (no adapter
-/// arithmetic per call) and its task head. Thread-safe for sequential use; create one per device.
+/// A trained model ready to predict: a run folder, a PEFT adapter folder or a merged transformers folder, loaded
+/// through <see cref="TrainedModelLoader"/> with the adapter merged into plain weights (no adapter arithmetic per
+/// call). Thread-safe for sequential use; create one per device.
 /// </summary>
 public sealed class Predictor : IDisposable
 {
+    private readonly TrainedModel _trained;
     private readonly SequenceModel _model;
-    private readonly EsmModel _esm;
     private readonly EsmTokenizer _tokenizer;
     private readonly TargetScaler _scaler;
     private readonly Device _device;
     private readonly Lock _gate = new();
 
-    private Predictor(string runDirectory, TaskKind task, IReadOnlyList<string>? classNames, TargetScaler scaler, Device device, EsmModel esm, SequenceModel model)
+    private Predictor(TrainedModel trained)
     {
-        RunDirectory = runDirectory;
-        Task = task;
-        ClassNames = classNames;
-        _scaler = scaler;
-        _device = device;
-        _esm = esm;
-        _tokenizer = esm.Tokenizer;
-        _model = model;
+        _trained = trained;
+        _model = trained.Model;
+        _tokenizer = trained.Tokenizer;
+        _scaler = trained.Scaler;
+        _device = trained.Device;
         _model.eval();
-    }
-
-    private static Predictor FromRun(string runDirectory, RunRecordFile record, string modelFolder, Device device)
-    {
-        var plan = record.Plan;
-        var esm = EsmModel.FromPretrained(modelFolder, device).Model;
-        var classes = record.Task == TaskKind.Regression ? 1 : record.ClassNames?.Count ?? 2;
-        var head = new TaskHead(esm.Config.HiddenSize, classes, 0, plan.Pooling, device, ScalarType.Float32);
-        var model = new SequenceModel(esm.Backbone, head);
-        try
-        {
-            var adapted = AdapterInjector.Inject(esm.Backbone, new AdapterOptions
-            {
-                Method = plan.Method, Rank = plan.Rank, Alpha = plan.Alpha, TargetModules = plan.TargetModules, DetachNorm = plan.DetachNorm,
-            });
-            var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
-            using (no_grad())
-            {
-                if (plan.Method == AdapterMethod.Full)
-                {
-                    Copy(Path.Combine(runDirectory, RunFolder.FullModelFile), parameters, name => name);
-                }
-                else
-                {
-                    Copy(Path.Combine(runDirectory, RunFolder.AdapterFile), parameters, name => name.StartsWith(RunFolder.PeftPrefix, StringComparison.Ordinal)
-                        ? name[RunFolder.PeftPrefix.Length..]
-                        : null);
-                }
-                Copy(Path.Combine(runDirectory, RunFolder.HeadFile), parameters, name => name);
-            }
-            AdapterInjector.Merge(esm.Backbone, adapted);
-            return new Predictor(runDirectory, record.Task, record.ClassNames, record.TargetScaler, device, esm, model);
-        }
-        catch
-        {
-            model.Dispose();
-            esm.Dispose();
-            throw;
-        }
     }
 
     /// <summary>A classifier over a model in memory (adapters, if any, already merged): the benchmark's predictor. Takes ownership.</summary>
     internal static Predictor InMemory(EsmModel esm, SequenceModel model, int classes, Device device) =>
-        new("(in memory)", classes == 1 ? TaskKind.Regression : classes == 2 ? TaskKind.Binary : TaskKind.Multiclass,
-            null, TargetScaler.Identity, device, esm, model);
+        new(new TrainedModel("(in memory)", TrainedModelKind.RunFolder, "(in memory)", null,
+            classes == 1 ? TaskKind.Regression : classes == 2 ? TaskKind.Binary : TaskKind.Multiclass, null, TargetScaler.Identity, esm, model, device));
 
-    public string RunDirectory { get; }
+    /// <summary>The folder the model was loaded from.</summary>
+    public string RunDirectory => _trained.Folder;
 
-    public TaskKind Task { get; }
+    /// <summary>The base model the trained model sits on (its folder, where known).</summary>
+    public string BaseModel => _trained.BaseModel;
+
+    // For the design tools (scans, attributions, embedding maps), which work on the same merged model under the same gate.
+    internal SequenceModel Model => _model;
+
+    internal EsmTokenizer Tokenizer => _tokenizer;
+
+    internal Device Device => _device;
+
+    internal TargetScaler Scaler => _scaler;
+
+    internal Lock Gate => _gate;
+
+    /// <summary>Which kind of folder it was.</summary>
+    public TrainedModelKind Kind => _trained.Kind;
+
+    public TaskKind Task => _trained.Task;
 
     /// <summary>Class names, index = class id; null for regression.</summary>
-    public IReadOnlyList<string>? ClassNames { get; }
+    public IReadOnlyList<string>? ClassNames => _trained.ClassNames;
 
-    /// <summary>Loads a finished run folder and its base model (the run's own model folder, else resolved from <paramref name="modelsDirectory"/>).</summary>
-    /// <exception cref="InvalidDataException">Not a finished run folder; the message names the missing file.</exception>
-    public static Predictor Load(string runDirectory, string? modelsDirectory = null, string device = "auto")
-    {
-        TorchRuntime.EnsureInitialised();
-        var record = RunFolder.ReadRecord(runDirectory);
-        var weights = record.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile;
-        foreach (var file in new[] { weights, RunFolder.HeadFile })
-        {
-            if (!File.Exists(Path.Combine(runDirectory, file)))
-                throw new InvalidDataException($"{Path.Combine(runDirectory, file)} is missing: the run has not finished.");
-        }
-        var folder = HuggingFaceModelFolder.LooksLikeModelFolder(record.ModelFolder)
-            ? record.ModelFolder
-            : ModelResolver.Resolve(record.Plan.Model, modelsDirectory ?? Path.Combine(Environment.CurrentDirectory, "models"));
-        return FromRun(runDirectory, record, folder, DeviceSelector.Resolve(device));
-    }
+    /// <summary>
+    /// Loads a finished run folder, a PEFT adapter folder or a merged EsmForSequenceClassification folder, with its
+    /// base model (the run's own model folder, else resolved from <paramref name="modelsDirectory"/>; for an adapter,
+    /// its base_model_name_or_path; <paramref name="baseModel"/> overrides either).
+    /// </summary>
+    /// <exception cref="InvalidDataException">Not a finished run folder or a readable adapter/model folder; the message names the missing file or the tensor at fault.</exception>
+    public static Predictor Load(string runDirectory, string? modelsDirectory = null, string device = "auto", string? baseModel = null) =>
+        new(TrainedModelLoader.Load(runDirectory, new TrainedModelLoadOptions { ModelsDirectory = modelsDirectory, Device = device, BaseModel = baseModel }));
 
     /// <summary>Predicts each sequence (normalised as the importer does: case, white space, a trailing '*').</summary>
     /// <exception cref="ArgumentException">A sequence is empty or holds a character that is not an amino-acid letter; the message names its index and position.</exception>
     public IReadOnlyList<SequencePrediction> Predict(IReadOnlyList<string> sequences, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         var normalised = sequences.Select((s, i) => Validate(s, i)).ToList();
-        var results = new SequencePrediction[sequences.Count];
-        var order = Enumerable.Range(0, sequences.Count).OrderBy(i => normalised[i].Length).ToArray();
+        BatchedInference.Output[] outputs;
         lock (_gate)
         {
-            using var _ = no_grad();
-            for (var start = 0; start < order.Length; start += Math.Max(1, batchSize))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var indices = order.Skip(start).Take(Math.Max(1, batchSize)).ToArray();
-                using var batch = _tokenizer.EncodeBatch(indices.Select(i => normalised[i]).ToList(), EsmTokenizer.MaxResidues, _device);
-                var logits = _model.call(batch.InputIds, batch.AttentionMask).to(ScalarType.Float64).cpu();
-                if (Task == TaskKind.Regression)
-                {
-                    var values = logits.squeeze(-1).data<double>().ToArray();
-                    for (var k = 0; k < indices.Length; k++)
-                        results[indices[k]] = new SequencePrediction(sequences[indices[k]], null, _scaler.Unscale(values[k]), null);
-                }
-                else
-                {
-                    var probabilities = nn.functional.softmax(logits, -1);
-                    var classes = (int)probabilities.shape[1];
-                    var flat = probabilities.data<double>().ToArray();
-                    for (var k = 0; k < indices.Length; k++)
-                    {
-                        var p = flat.AsSpan(k * classes, classes).ToArray();
-                        var best = Array.IndexOf(p, p.Max());
-                        results[indices[k]] = new SequencePrediction(sequences[indices[k]], ClassNames?[best] ?? best.ToString(), null, p);
-                    }
-                }
-            }
+            outputs = BatchedInference.Run(_model, _tokenizer, normalised, batchSize, Task == TaskKind.Regression, _device, cancellationToken);
         }
-        return results;
+        return sequences.Select((sequence, i) => Task == TaskKind.Regression
+            ? new SequencePrediction(sequence, null, _scaler.Unscale(outputs[i].Value), null)
+            : new SequencePrediction(sequence, ClassNames?[(int)outputs[i].Value] ?? ((int)outputs[i].Value).ToString(), null, outputs[i].Probabilities)).ToList();
     }
 
     private static string Validate(string sequence, int index)
@@ -153,22 +97,5 @@ public sealed class Predictor : IDisposable
         return s;
     }
 
-    private static void Copy(string file, Dictionary<string, TorchSharp.Modules.Parameter> parameters, Func<string, string?> map)
-    {
-        using var source = SafetensorsFile.Open(file);
-        foreach (var name in source.Names)
-        {
-            if (map(name) is not { } target) continue;
-            if (!parameters.TryGetValue(target, out var p))
-                throw new InvalidDataException($"{file}: tensor '{name}' does not belong to this model.");
-            using var value = source.Read(name, p.dtype, p.device);
-            p.copy_(value);
-        }
-    }
-
-    public void Dispose()
-    {
-        _model.Dispose();
-        _esm.Dispose();
-    }
+    public void Dispose() => _trained.Dispose();
 }

@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
 
 namespace BiDoRA.Engine.Training;
@@ -105,12 +106,40 @@ public sealed record RunPlan
 
     public int Seed { get; init; } = 42;
 
+    /// <summary>
+    /// Cross-validation: K folds drawn (seeded by <see cref="Seed"/>, stratified for classification) from all
+    /// labelled rows, training and test parts pooled; fold <see cref="Fold"/> is this run's test set. Null keeps
+    /// the dataset's own test split.
+    /// </summary>
+    public int? Folds { get; init; }
+
+    /// <summary>This run's test fold, 1 … <see cref="Folds"/>.</summary>
+    public int? Fold { get; init; }
+
+    /// <summary>
+    /// Homology-aware folds: cluster the sequences at this identity (MMseqs2) and keep each cluster inside one
+    /// fold. Null folds rows one by one.
+    /// </summary>
+    public double? ClusterIdentity { get; init; }
+
     /// <summary>auto | cpu | cuda | cuda:N.</summary>
     public string Device { get; init; } = "auto";
 
     /// <summary>bf16 autocast on CUDA.</summary>
     public bool Bf16 { get; init; }
 
+    /// <summary>Fine-tuning with a task head (the default) or masked-LM pretraining.</summary>
+    public RunKind Kind { get; init; } = RunKind.FineTune;
+
+    /// <summary>The settings of a <see cref="RunKind.Pretrain"/> run; null for fine-tuning.</summary>
+    public PretrainingSettings? Pretraining { get; init; }
+
     /// <summary>The run folder; created if missing.</summary>
     public required string OutputDirectory { get; init; }
+
+    /// <summary>The adapter settings of this plan.</summary>
+    public AdapterOptions ToAdapterOptions() => new()
+    {
+        Method = Method, Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = TargetModules, DetachNorm = DetachNorm,
+    };
 }

@@ -24,13 +24,22 @@ internal static class TrainingDataLoader
                 $"{result.FileName} cannot be used for training ({result.Errors.Count + result.ErrorsNotShown} problem(s)): {string.Join("; ", first)}");
         }
         var classification = dataset.Task != TaskKind.Regression;
-        var (train, validation) = DatasetSplitter.Split(dataset.Train, plan.UpperValidationFraction, plan.Seed, stratify: classification);
+        var (trainingRows, testRows) = (dataset.Train, dataset.Test);
+        if (plan.Folds is { } folds)
+        {
+            if (plan.Fold is not { } fold || fold < 1 || fold > folds)
+                throw new ArgumentException($"The plan asks for {folds}-fold cross-validation but names fold {plan.Fold?.ToString() ?? "none"}; folds are 1 … {folds}.");
+            var clusters = plan.ClusterIdentity is { } identity ? SequenceClustering.Cluster(dataset.Records, identity, ct) : null;
+            var assignment = CrossValidationFolds.Assign(dataset.Records, folds, plan.Seed, classification, clusters);
+            (trainingRows, testRows) = CrossValidationFolds.Split(dataset.Records, assignment, fold - 1);
+        }
+        var (train, validation) = DatasetSplitter.Split(trainingRows, plan.UpperValidationFraction, plan.Seed, stratify: classification);
         if (train.Count == 0 || validation.Count == 0)
         {
             throw new DatasetImportException(
-                $"{result.FileName}: {dataset.Train.Count} training row(s) are too few to split into training and validation parts.");
+                $"{result.FileName}: {trainingRows.Count} training row(s) are too few to split into training and validation parts.");
         }
-        return new TrainingData(dataset.Task, dataset.ClassNames, Convert(train), Convert(validation), Convert(dataset.Test), dataset.ContentHash);
+        return new TrainingData(dataset.Task, dataset.ClassNames, Convert(train), Convert(validation), Convert(testRows), dataset.ContentHash);
     }
 
     /// <summary>Batches of one epoch as example indices: length-bucketed, deterministic in (seed, epoch).</summary>

@@ -6,25 +6,30 @@ using BiDoRA.Engine.Prediction;
 
 namespace BiDoRA.Workbench.Cli;
 
-/// <summary><c>predict</c>: applies a trained run to sequences from a file and writes a CSV.</summary>
+/// <summary><c>predict</c>: applies a trained model (run folder, PEFT adapter folder or merged transformers folder) to sequences from a file and writes a CSV.</summary>
 internal static class PredictCommand
 {
     public static Command Create()
     {
-        var run = new Option<DirectoryInfo>("--run") { Description = "A finished run folder.", Required = true };
+        var run = new Option<DirectoryInfo>("--run")
+        {
+            Description = "A finished run folder, a PEFT LoRA/DoRA adapter folder (adapter_config.json + adapter_model.safetensors) or a transformers EsmForSequenceClassification folder.",
+            Required = true,
+        };
+        var model = new Option<string?>("--model") { Description = "The base model (catalog name or folder) when the adapter's base_model_name_or_path cannot be resolved here." };
         var input = new Option<FileInfo>("--input") { Description = "FASTA, CSV/TSV with a sequence column, or one sequence per line.", Required = true };
         var output = new Option<FileInfo>("--output") { Description = "CSV to write.", Required = true };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
         var dataDir = new Option<string>("--data-dir") { DefaultValueFactory = _ => "./data" };
-        var command = new Command("predict", "Predict labels or values for sequences with a trained run.") { run, input, output, batch, device, dataDir };
+        var command = new Command("predict", "Predict labels or values for sequences with a trained model.") { run, model, input, output, batch, device, dataDir };
         command.SetAction(async (parse, ct) =>
         {
             var stderr = parse.InvocationConfiguration.Error;
             try
             {
                 var sequences = SequenceInputReader.Read(parse.GetValue(input)!.FullName);
-                using var predictor = Predictor.Load(parse.GetValue(run)!.FullName, Path.Combine(parse.GetValue(dataDir)!, "models"), parse.GetValue(device)!);
+                using var predictor = Predictor.Load(parse.GetValue(run)!.FullName, Path.Combine(parse.GetValue(dataDir)!, "models"), parse.GetValue(device)!, parse.GetValue(model));
                 IReadOnlyList<SequencePrediction> predictions;
                 try
                 {

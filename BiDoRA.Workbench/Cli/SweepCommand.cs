@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.Training;
 
@@ -20,7 +21,18 @@ internal static class SweepCommand
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds: runs use seeds 1 … N.", DefaultValueFactory = _ => Services.Sweeps.SweepService.DefaultSeedCount };
         var seedValues = new Option<string?>("--seed-values") { Description = "Explicit comma-separated seeds instead of --seeds (e.g. 11,12,13)." };
         var output = new Option<DirectoryInfo>("--out") { Description = "Sweep folder to create (or to continue).", Required = true };
-        var command = new Command("sweep", "Train every method with every seed under otherwise equal settings, then compare them.") { methods, seeds, seedValues, output };
+        var folds = new Option<int?>("--folds")
+        {
+            Description = "K-fold cross-validation (2-20): every method × seed × fold, folds drawn per seed (stratified) from all labelled rows, train and test parts pooled.",
+        };
+        var clusterIdentity = new Option<double?>("--cluster-identity")
+        {
+            Description = $"With --folds: keep sequences that share at least this identity (e.g. {SequenceClustering.DefaultIdentity}) in one fold (needs MMseqs2).",
+        };
+        var command = new Command("sweep", "Train every method with every seed (and fold) under otherwise equal settings, then compare them.")
+        {
+            methods, seeds, seedValues, output, folds, clusterIdentity,
+        };
         settings.AddTo(command);
         command.SetAction(async (parse, ct) =>
         {
@@ -47,7 +59,14 @@ internal static class SweepCommand
                 if (count < 1) errors.Add("--seeds: must be at least 1.");
                 seedList = SweepPlan.FirstSeeds(Math.Clamp(count, 0, SweepPlan.MaxRuns + 1));
             }
-            foreach (var (field, messages) in SweepPlan.Validate(methodList, seedList))
+            var foldCount = parse.GetValue(folds);
+            var identity = parse.GetValue(clusterIdentity);
+            if (identity is not null && foldCount is null) errors.Add("--cluster-identity: only applies with --folds.");
+            else if (identity is { } id && id is <= 0 or > 1) errors.Add("--cluster-identity: must be in (0, 1], e.g. 0.4.");
+            else if (identity is not null && !SequenceClustering.IsAvailable) errors.Add("--cluster-identity: " + SequenceClustering.InstallHint);
+            if (foldCount is not null && parse.GetValue(settings.TestFile) is not null)
+                errors.Add("--folds: cross-validation draws its test folds from --dataset; leave out --test-file (or put its rows into the dataset).");
+            foreach (var (field, messages) in SweepPlan.Validate(methodList, seedList, foldCount))
             {
                 if (field == "methods" && errors.Any(e => e.StartsWith("--methods", StringComparison.Ordinal))) continue;
                 errors.AddRange(messages.Select(m => $"--{field}: {m}"));
@@ -60,8 +79,8 @@ internal static class SweepCommand
             }
 
             var folder = parse.GetValue(output)!.FullName;
-            var template = settings.Bind(parse, folder);
-            var plan = new SweepPlan { Template = template, Methods = methodList, Seeds = seedList, OutputDirectory = folder, Name = Path.GetFileName(folder) };
+            var template = settings.Bind(parse, folder) with { ClusterIdentity = identity };
+            var plan = new SweepPlan { Template = template, Methods = methodList, Seeds = seedList, Folds = foldCount, OutputDirectory = folder, Name = Path.GetFileName(folder) };
             if (File.Exists(Path.Combine(folder, SweepPlan.SweepFile)))
             {
                 SweepPlan existing;
@@ -93,7 +112,7 @@ internal static class SweepCommand
             for (var i = 0; i < runs.Count; i++)
             {
                 var run = runs[i];
-                var label = $"[{i + 1}/{runs.Count}] {run.Method.ToString().ToLowerInvariant()} seed {run.Seed}";
+                var label = $"[{i + 1}/{runs.Count}] {run.Method.ToString().ToLowerInvariant()} seed {run.Seed}{(run.Fold is { } f ? $" fold {f}/{plan.Folds}" : "")}";
                 if (IsCompleted(run.Plan.OutputDirectory))
                 {
                     await stderr.WriteLineAsync($"{label}: already completed.");
@@ -128,10 +147,10 @@ internal static class SweepCommand
     }
 
     private static object Outcome(SweepRun run, string outcome, string? error) =>
-        new { name = run.Name, method = run.Method.ToString().ToLowerInvariant(), seed = run.Seed, outcome, runDirectory = run.Plan.OutputDirectory, error };
+        new { name = run.Name, method = run.Method.ToString().ToLowerInvariant(), seed = run.Seed, fold = run.Fold, outcome, runDirectory = run.Plan.OutputDirectory, error };
 
     private static bool SameSweep(SweepPlan a, SweepPlan b) =>
-        a.Methods.SequenceEqual(b.Methods) && a.Seeds.SequenceEqual(b.Seeds)
+        a.Methods.SequenceEqual(b.Methods) && a.Seeds.SequenceEqual(b.Seeds) && a.Folds == b.Folds
         && JsonSerializer.Serialize(a.Template with { OutputDirectory = "" }, CompareCommand.Json) == JsonSerializer.Serialize(b.Template with { OutputDirectory = "" }, CompareCommand.Json);
 
     private static bool IsCompleted(string runDirectory)

@@ -10,7 +10,7 @@ namespace BiDoRA.Workbench.Services.Evaluation;
 /// folders. Runs are grouped by method; statuses come from the run store, which knows about queued and failed runs
 /// that have no (or an unfinished) folder.
 /// </summary>
-internal sealed class EvaluationService(RunStore runs, SweepStore sweeps, WorkbenchPaths paths, ILogger<EvaluationService> logger)
+internal sealed class EvaluationService(IRunStore runs, ISweepStore sweeps, WorkbenchPaths paths, ILogger<EvaluationService> logger)
 {
     /// <summary>Most runs one ad-hoc comparison takes.</summary>
     public const int MaxComparedRuns = 500;
@@ -45,7 +45,7 @@ internal sealed class EvaluationService(RunStore runs, SweepStore sweeps, Workbe
             var run = runs.Get(id);
             if (run is null) return new ComparedRun(id, id, "", Status: "missing", Error: "The run record no longer exists.");
             return new ComparedRun(id, run.Name, paths.RunFolder(id), run.Plan.Method.ToString().ToLowerInvariant(),
-                StatusName(run.Status), run.Error);
+                StatusName(run.Status), run.Error, run.Plan.Fold);
         }).ToList();
 
     /// <summary>

@@ -14,7 +14,7 @@ namespace BiDoRA.Workbench.Services.Predictions;
 /// (base model with the adapter merged, and the head) is loaded from the run's folder once and kept in a small cache;
 /// it is the predictor's own copy, separate from anything a training run holds. Safe to call from many threads.
 /// </summary>
-internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
+internal sealed class PredictionService(IRunStore runs, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
 {
     private readonly PredictorCache _predictors = new(options.Value.PredictorCacheSize);
 

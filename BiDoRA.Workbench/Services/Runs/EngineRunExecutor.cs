@@ -9,12 +9,21 @@ internal sealed class EngineRunExecutor(ILogger<EngineRunExecutor> logger, ILogg
     {
         var trainer = new Trainer(trainerLogger);
         var folder = run.Plan.OutputDirectory;
-        // A resume needs a checkpoint; a run interrupted before its first one starts over from the same plan.
-        var canResume = resume && File.Exists(Path.Combine(folder, RunFolder.RunFile)) && RunFolder.LatestCheckpoint(folder) is not null;
+        var canResume = CheckpointToResume(run, resume) is not null;
         logger.LogInformation("Run {RunId} {Action} in {Folder}", run.Id, canResume ? "resumes" : "starts", folder);
         var result = canResume
             ? await trainer.ResumeAsync(folder, progress, cancellationToken).ConfigureAwait(false)
             : await trainer.RunAsync(run.Plan, progress, cancellationToken).ConfigureAwait(false);
         logger.LogInformation("Run {RunId} ended {Outcome} at step {Step}", run.Id, result.Outcome, result.StepsCompleted);
+    }
+
+    /// <summary>
+    /// The checkpoint a resume continues from. A resume needs one; a run interrupted before its first one starts over
+    /// from the same plan.
+    /// </summary>
+    internal static (int Step, string Path)? CheckpointToResume(RunRecord run, bool resume)
+    {
+        var folder = run.Plan.OutputDirectory;
+        return resume && File.Exists(Path.Combine(folder, RunFolder.RunFile)) ? RunFolder.LatestCheckpoint(folder) : null;
     }
 }

@@ -11,4 +11,7 @@ internal interface IRunExecutor
 {
     /// <param name="resume">Continue from the run folder's last checkpoint instead of starting over.</param>
     Task ExecuteAsync(RunRecord run, bool resume, IProgress<TrainingEvent> progress, CancellationToken cancellationToken);
+
+    /// <summary>The checkpoint <see cref="ExecuteAsync"/> will continue from; null when it starts over.</summary>
+    (int Step, string Path)? ResumePoint(RunRecord run, bool resume) => EngineRunExecutor.CheckpointToResume(run, resume);
 }

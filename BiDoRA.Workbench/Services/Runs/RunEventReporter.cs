@@ -6,10 +6,16 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// <summary>
 /// The <see cref="IProgress{T}"/> an executor reports to: publishes synchronously (unlike <see cref="Progress{T}"/>,
 /// which posts and could reorder), remembers what the queue needs to settle the run's final state, and lets the
-/// trainer wait until its events are in the database before it writes a checkpoint.
+/// trainer wait until its events are in the database before it writes a checkpoint. What a resumed attempt reports
+/// again of the stored steps after its checkpoint (<see cref="ResumeReplay"/>) is not published a second time.
 /// </summary>
-internal sealed class RunEventReporter(string runId, RunEventHub hub) : IDurableProgress<TrainingEvent>
+internal sealed class RunEventReporter(string runId, RunEventHub hub, ResumeReplay replay) : IDurableProgress<TrainingEvent>
 {
+    public RunEventReporter(string runId, RunEventHub hub)
+        : this(runId, hub, ResumeReplay.None)
+    {
+    }
+
     public TrainingEvent? Terminal { get; private set; }
 
     public int LastStep { get; private set; }
@@ -30,6 +36,7 @@ internal sealed class RunEventReporter(string runId, RunEventHub hub) : IDurable
                 Terminal = value;
                 break;
         }
+        if (replay.IsReplayed(value)) return;
         hub.Publish(runId, value);
     }
 

@@ -10,7 +10,7 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// </summary>
 internal sealed class RunQueue : BackgroundService
 {
-    private readonly RunStore _runs;
+    private readonly IRunStore _runs;
     private readonly RunEventHub _events;
     private readonly IRunExecutor _executor;
     private readonly ILogger<RunQueue> _logger;
@@ -20,7 +20,7 @@ internal sealed class RunQueue : BackgroundService
     private readonly Lock _gate = new();
     private ActiveRun? _active;
 
-    public RunQueue(RunStore runs, RunEventHub events, IRunExecutor executor, ILogger<RunQueue> logger)
+    public RunQueue(IRunStore runs, RunEventHub events, IRunExecutor executor, ILogger<RunQueue> logger)
     {
         _runs = runs;
         _events = events;
@@ -172,7 +172,7 @@ internal sealed class RunQueue : BackgroundService
     private async Task RunOneAsync(RunRecord run, ActiveRun active, CancellationToken stoppingToken)
     {
         _logger.LogInformation("Run {RunId} ({Method}, {Model}) starts{Resume}.", run.Id, run.Plan.Method, run.Plan.Model, run.Resume ? " from its last checkpoint" : "");
-        var reporter = new RunEventReporter(run.Id, _events);
+        var reporter = new RunEventReporter(run.Id, _events, await ReplayOfAsync(run));
         RunStatus status;
         string? error = null;
         try
@@ -224,6 +224,17 @@ internal sealed class RunQueue : BackgroundService
         });
         _logger.LogInformation("Run {RunId} ended {Status}.", run.Id, status);
         if (ended is not null) _events.PublishStatus(ended);
+    }
+
+    /// <summary>What of the stored events the attempt about to start will report again.</summary>
+    private async Task<ResumeReplay> ReplayOfAsync(RunRecord run)
+    {
+        if (run.LastSequence == 0 && run.Attempts <= 1) return ResumeReplay.None;
+        var stored = await _events.ReadAsync(run.Id, 0, long.MaxValue, CancellationToken.None);
+        var replay = ResumeReplay.After(stored, _executor.ResumePoint(run, run.Resume));
+        if (replay.UnrecordedCheckpoint is { } checkpoint) _events.Publish(run.Id, checkpoint);
+        if (replay.Remaining > 0) _logger.LogInformation("Run {RunId} reports {Count} stored events again; they are not stored twice.", run.Id, replay.Remaining);
+        return replay;
     }
 
     private const string Stopped = "The workbench stopped while this run was training. Resume continues from the last checkpoint.";

@@ -10,7 +10,7 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// OOM killer) can leave the record a batch behind its stored events, and the newest checkpoint on disk ahead of
 /// both; the record is brought in line with what was really kept, so it names the checkpoint a resume will use.
 /// </summary>
-internal sealed class RunRecovery(RunStore runs, RunEventStore events, ILogger<RunRecovery> logger) : IHostedLifecycleService
+internal sealed class RunRecovery(IRunStore runs, IRunEventStore events, ILogger<RunRecovery> logger) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken)
     {
@@ -22,6 +22,19 @@ internal sealed class RunRecovery(RunStore runs, RunEventStore events, ILogger<R
                 var checkpoint = RunFolder.LatestCheckpoint(r.Plan.OutputDirectory) is { } latest
                     ? new RunCheckpoint(latest.Step, latest.Path, new DateTimeOffset(Directory.GetLastWriteTimeUtc(latest.Path), TimeSpan.Zero))
                     : null;
+                if (events.Read(r.Id, Math.Max(0, stored.LastSequence - 1)).LastOrDefault()?.Event is RunCompleted completed)
+                {
+                    // Died between storing the run's last event and marking it: it finished, and a resume would repeat its end.
+                    return stored with
+                    {
+                        Status = RunStatus.Completed,
+                        EndedAt = completed.Time,
+                        CancelRequested = false,
+                        LastCheckpoint = checkpoint ?? stored.LastCheckpoint,
+                        FinalMetrics = completed.TestMetrics,
+                        Error = null,
+                    };
+                }
                 return stored with
                 {
                     Status = RunStatus.Interrupted,
@@ -32,8 +45,8 @@ internal sealed class RunRecovery(RunStore runs, RunEventStore events, ILogger<R
                         + (checkpoint is { } c ? $" (step {c.Step})." : "; none was saved, so it starts over."),
                 };
             });
-            logger.LogWarning("Run {RunId} was running when the workbench stopped; marked Interrupted (last checkpoint: step {Step}).",
-                run.Id, recovered?.LastCheckpoint?.Step);
+            logger.LogWarning("Run {RunId} was running when the workbench stopped; marked {Status} (last checkpoint: step {Step}).",
+                run.Id, recovered?.Status, recovered?.LastCheckpoint?.Step);
         }
         return Task.CompletedTask;
     }

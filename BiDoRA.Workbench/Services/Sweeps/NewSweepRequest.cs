@@ -20,5 +20,11 @@ public sealed record NewSweepRequest
     /// <summary>Seeds 1 … SeedCount, instead of <see cref="Seeds"/>.</summary>
     public int? SeedCount { get; init; }
 
+    /// <summary>K-fold cross-validation (2 … 20): every method × seed × fold; null uses the dataset's own test split.</summary>
+    public int? Folds { get; init; }
+
+    /// <summary>With <see cref="Folds"/>: keep sequences of at least this identity in one fold (MMseqs2); null folds at random.</summary>
+    public double? ClusterIdentity { get; init; }
+
     public NewRunRequest? Settings { get; init; }
 }

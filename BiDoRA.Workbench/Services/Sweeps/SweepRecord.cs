@@ -16,6 +16,12 @@ public sealed record SweepRecord
 
     public IReadOnlyList<int> Seeds { get; init; } = [];
 
+    /// <summary>K of cross-validation; null without.</summary>
+    public int? Folds { get; init; }
+
+    /// <summary>Identity threshold of homology-aware folds; null for random folds.</summary>
+    public double? ClusterIdentity { get; init; }
+
     /// <summary>The shared settings as requested (defaults were filled in per run).</summary>
     public NewRunRequest Settings { get; init; } = new();
 
@@ -25,5 +31,5 @@ public sealed record SweepRecord
     public DateTimeOffset CreatedAt { get; init; }
 }
 
-/// <summary>One run of a sweep.</summary>
-public sealed record SweepRunEntry(string RunId, string Method, int Seed);
+/// <summary>One run of a sweep; <paramref name="Fold"/> is its test fold (1 … K) in a cross-validated sweep.</summary>
+public sealed record SweepRunEntry(string RunId, string Method, int Seed, int? Fold = null);

@@ -8,7 +8,7 @@ namespace BiDoRA.Workbench.Services.Sweeps;
 /// Sweeps as first-class objects: one request queues a run per method and seed through the same factory and queue
 /// as single runs, so every run of a sweep is an ordinary run (listed, cancelled, resumed and compared like any other).
 /// </summary>
-internal sealed class SweepService(SweepStore sweeps, RunStore runs, DatasetStore datasets, RunFactory factory, RunQueue queue, ILogger<SweepService> logger)
+internal sealed class SweepService(ISweepStore sweeps, IRunStore runs, IDatasetStore datasets, RunFactory factory, RunQueue queue, ILogger<SweepService> logger)
 {
     /// <summary>Seeds 1 … 5 when the request names none (a common minimum for a paired test).</summary>
     public const int DefaultSeedCount = 5;
@@ -40,7 +40,10 @@ internal sealed class SweepService(SweepStore sweeps, RunStore runs, DatasetStor
         if (request.Seeds is not null && request.SeedCount is not null) Fail("seedCount", "give seeds or seedCount, not both.");
         if (request.SeedCount is < 1) Fail("seedCount", "must be at least 1.");
         var seeds = Seeds(request);
-        foreach (var (field, messages) in SweepPlan.Validate(methods, seeds))
+        if (request.ClusterIdentity is not null && request.Folds is null) Fail("clusterIdentity", "only applies with folds.");
+        else if (request.ClusterIdentity is { } identity && identity is <= 0 or > 1) Fail("clusterIdentity", "must be in (0, 1], e.g. 0.4.");
+        else if (request.ClusterIdentity is not null && !Engine.Data.SequenceClustering.IsAvailable) Fail("clusterIdentity", Engine.Data.SequenceClustering.InstallHint);
+        foreach (var (field, messages) in SweepPlan.Validate(methods, seeds, request.Folds))
         {
             if (field == "methods" && errors.ContainsKey("methods")) continue;
             var target = field == "seeds" && request.Seeds is null ? "seedCount" : field;
@@ -68,13 +71,18 @@ internal sealed class SweepService(SweepStore sweeps, RunStore runs, DatasetStor
         var settings = request.Settings ?? new NewRunRequest();
         var id = RecordId.New();
         var drafts = new List<(RunRecord Run, SweepRunEntry Entry)>();
+        var folds = request.Folds is { } k ? Enumerable.Range(1, k).Select(f => (int?)f).ToList() : [null];
         foreach (var seed in seeds)
         {
-            foreach (var method in methods)
+            foreach (var fold in folds)
             {
-                var methodName = method.ToString().ToLowerInvariant();
-                var draft = factory.Create(settings with { DatasetId = request.DatasetId, Method = methodName, Seed = seed, Name = null });
-                drafts.Add((draft, new SweepRunEntry(draft.Id, methodName, seed)));
+                foreach (var method in methods)
+                {
+                    var methodName = method.ToString().ToLowerInvariant();
+                    var draft = factory.Create(settings with { DatasetId = request.DatasetId, Method = methodName, Seed = seed, Name = null });
+                    if (fold is not null) draft = draft with { Plan = draft.Plan with { Folds = request.Folds, Fold = fold, ClusterIdentity = request.ClusterIdentity } };
+                    drafts.Add((draft, new SweepRunEntry(draft.Id, methodName, seed, fold)));
+                }
             }
         }
         var datasetName = datasets.Get(request.DatasetId!)?.Name ?? request.DatasetId;
@@ -86,13 +94,15 @@ internal sealed class SweepService(SweepStore sweeps, RunStore runs, DatasetStor
             DatasetId = request.DatasetId,
             Methods = methods.Select(m => m.ToString().ToLowerInvariant()).ToList(),
             Seeds = seeds.ToList(),
+            Folds = request.Folds,
+            ClusterIdentity = request.ClusterIdentity,
             Settings = settings,
             Runs = drafts.Select(d => d.Entry).ToList(),
             CreatedAt = DateTimeOffset.UtcNow,
         });
         foreach (var (draft, entry) in drafts)
         {
-            queue.Enqueue(draft with { Name = $"{name} · {entry.Method} · seed {entry.Seed}" });
+            queue.Enqueue(draft with { Name = $"{name} · {entry.Method} · seed {entry.Seed}{(entry.Fold is { } f ? $" · fold {f}" : "")}" });
         }
         logger.LogInformation("Sweep {SweepId} queued {Count} runs", id, drafts.Count);
         return sweep;

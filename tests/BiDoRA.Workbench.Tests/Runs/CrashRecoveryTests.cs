@@ -94,9 +94,17 @@ public sealed class CrashRecoveryTests
             Assert.Equal(Contiguous(done.LastSequence), all.Select(e => e.Sequence));
             var resumed = all.Skip(stored.Count).Select(e => e.Event).ToList();
             Assert.IsType<RunStarted>(resumed[0]);
-            Assert.Equal(checkpointStep + 1, resumed.OfType<StepCompleted>().First().Step);
+            // The resumed attempt trained again from the checkpoint; the steps it had already stored are not stored twice.
+            Assert.Equal(steps[^1] + 1, resumed.OfType<StepCompleted>().First().Step);
             Assert.Equal(Steps, resumed.OfType<StepCompleted>().Last().Step);
             Assert.IsType<RunCompleted>(resumed[^1]);
+            // Over both attempts: every step exactly once (no gap, no duplicate), every evaluation and checkpoint once.
+            Assert.Equal(Enumerable.Range(1, Steps), all.Select(e => e.Event).OfType<StepCompleted>().Select(s => s.Step));
+            var evaluations = all.Select(e => e.Event).OfType<Evaluated>().Select(v => v.Step).ToList();
+            Assert.Equal(evaluations.Distinct(), evaluations);
+            Assert.Equal([60, 120], evaluations);
+            var checkpoints = all.Select(e => e.Event).OfType<CheckpointSaved>().Select(c => c.Step).ToList();
+            Assert.Equal(Enumerable.Range(1, Steps / 10).Select(i => i * 10), checkpoints);
             Assert.True(File.Exists(Path.Combine(run.Plan.OutputDirectory, "metrics.json")));
             // 6. Stopped cleanly, the database is one whole file again.
             await second.StopAsync();
