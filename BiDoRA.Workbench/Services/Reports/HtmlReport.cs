@@ -92,7 +92,11 @@ internal static class HtmlReport
         if (data.Predictions is { } predictions)
         {
             html.Append("<h2>Test predictions</h2><div class=\"charts\">");
-            if (predictions.Confusion is { } confusion) html.Append(SvgChart.Confusion("Confusion matrix (test)", predictions.Classes, confusion));
+            if (predictions.Confusion is { } confusion)
+            {
+                html.Append(SvgChart.Confusion("Confusion matrix (test)", predictions.Classes, confusion));
+                if (predictions.Calibration is { } calibration) html.Append(Reliability(calibration, "test"));
+            }
             else
             {
                 html.Append(SvgChart.Plot("Predicted vs true (test)", "true", "predicted",
@@ -246,6 +250,18 @@ internal static class HtmlReport
                 .Append(Num(w?.EffectSizeR)).Append(Num(w?.RankBiserial)).Append("</tr>");
         }
         html.Append("</table>");
+    }
+
+    /// <summary>The reliability diagram (accuracy against confidence per bin, the diagonal is perfect calibration) with its ECE.</summary>
+    internal static string Reliability(CalibrationResult calibration, string what)
+    {
+        var filled = calibration.Bins.Where(b => b.Count > 0).ToList();
+        var series = new List<SvgChart.Series>
+        {
+            new($"{what} ({calibration.Examples} sequences)", filled.Select(b => (b.MeanConfidence!.Value, b.Accuracy!.Value)).ToList(), SvgChart.Palette[0], Line: true, Markers: true),
+        };
+        return SvgChart.Plot($"Reliability diagram, ECE = {SvgChart.Label(calibration.ExpectedCalibrationError)}", "confidence (top-class probability)", "accuracy",
+            series, [new SvgChart.FitLine("perfect calibration", 1, 0, "#888")]);
     }
 
     private static void AppendAnalysis(StringBuilder html, WeightDecompositionResult analysis)

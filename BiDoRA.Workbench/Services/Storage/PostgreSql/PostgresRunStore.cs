@@ -62,7 +62,6 @@ internal sealed class PostgresRunStore(PostgresDatabase db) : IRunStore
         return (long)command.ExecuteScalar()!;
     }
 
-    public bool Delete(string id) => RecordId.IsValid(id) && db.DataSource.Execute("delete from runs where id = $1", id) > 0;
 
     private RunRecord WithPosition(RunRecord run)
     {
