@@ -49,6 +49,7 @@ internal static class WorkbenchServices
         services.AddSingleton<RunEventStore>();
         services.AddSingleton<ModelDownloads>();
         services.AddSingleton<ModelLibrary>();
+        services.AddSingleton<TrainedModelLibrary>();
         services.AddSingleton<DatasetService>();
         services.AddHostedService<SampleSeeder>();
         services.AddSingleton<PredictionService>();
@@ -62,6 +63,7 @@ internal static class WorkbenchServices
         services.AddSingleton<RunFactory>();
         services.AddSingleton<RunEstimates>();
         services.AddSingleton<RunArtifacts>();
+        services.AddSingleton<RunExports>();
         services.AddEvaluationServices();
         services.AddHostedService<RunRecovery>();
         services.AddSingleton<RunQueue>();
