@@ -8,7 +8,7 @@ internal sealed class RunExports(DatasetStore datasets, WorkbenchPaths paths, IL
 {
     /// <summary>The formats the run offers: none until it completes; full fine-tuning merged only.</summary>
     public IReadOnlyList<ExportFormat> Formats(RunRecord run) =>
-        run.Status == RunStatus.Completed ? RunExporter.FormatsFor(run.Plan.Method) : [];
+        run.Status == RunStatus.Completed && run.Plan.Kind == Engine.Training.RunKind.FineTune ? RunExporter.FormatsFor(run.Plan.Method) : [];
 
     /// <summary>Why the run cannot be exported in <paramref name="format"/>, or null.</summary>
     public string? WhyNot(RunRecord run, ExportFormat format)
