@@ -43,10 +43,7 @@ internal static class WorkbenchServices
 
         // Storage: one database, one store per kind of record.
         services.AddSingleton<WorkbenchPaths>();
-        services.AddSingleton<WorkbenchDatabase>();
-        services.AddSingleton<DatasetStore>();
-        services.AddSingleton<RunStore>();
-        services.AddSingleton<RunEventStore>();
+        services.AddEmbeddedStores();
         services.AddSingleton<ModelDownloads>();
         services.AddSingleton<ModelLibrary>();
         services.AddSingleton<DatasetService>();

@@ -11,7 +11,7 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// Checks a <see cref="NewRunRequest"/> field by field and turns it into a run: its own folder with a copy of the
 /// dataset (so deleting the dataset later never breaks the run) and a complete <see cref="RunPlan"/>.
 /// </summary>
-internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
+internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
 {
     /// <summary>Field name (as in JSON) → messages; empty when the request is valid.</summary>
     public Dictionary<string, string[]> Validate(NewRunRequest request)
