@@ -16,7 +16,7 @@ internal static class ModelCard
 {
     public const string FileName = "README.md";
 
-    public static string Write(RunResults results, RunRecordFile record, ExportFormat format, string baseModelId)
+    public static string Write(RunResults results, RunRecordFile record, ExportFormat format, string baseModelId, ExportOptions options)
     {
         var plan = results.Plan;
         var classes = results.Task == TaskKind.Regression ? null : results.ClassNames ?? ["0", "1"];
@@ -29,8 +29,9 @@ internal static class ModelCard
         foreach (var tag in Tags(plan.Method, format, results.Task)) sb.Append("- ").Append(tag).Append('\n');
         sb.Append("---\n\n");
 
-        var name = Path.GetFileName(results.Directory.TrimEnd(Path.DirectorySeparatorChar));
-        sb.Append("# ").Append(name).Append(": ").Append(MethodName(plan.Method)).Append(" fine-tune of ").Append(baseModelId).Append('\n');
+        var name = options.Title ?? Path.GetFileName(results.Directory.TrimEnd(Path.DirectorySeparatorChar));
+        var baseName = Path.IsPathRooted(baseModelId) ? Path.GetFileName(baseModelId.TrimEnd(Path.DirectorySeparatorChar)) : baseModelId;
+        sb.Append("# ").Append(name).Append(": ").Append(MethodName(plan.Method)).Append(" fine-tune of ").Append(baseName).Append('\n');
         sb.Append('\n').Append(TaskSentence(results.Task, classes)).Append(" Exported by BiDoRA Workbench as ")
           .Append(format == ExportFormat.Peft ? "a Hugging Face PEFT adapter (the classifier saved with it, as `modules_to_save`)." : "a merged transformers `EsmForSequenceClassification` (adapter folded into the weights; no PEFT needed).")
           .Append('\n');
@@ -47,8 +48,8 @@ internal static class ModelCard
         foreach (var (key, value) in Hyperparameters(plan)) sb.Append("| ").Append(key).Append(" | ").Append(value).Append(" |\n");
 
         sb.Append("\n## Training data\n\n");
-        sb.Append("- **Dataset:** `").Append(Path.GetFileName(plan.DatasetPath)).Append('`');
-        if (plan.TestDatasetPath is { } test) sb.Append(", test set `").Append(Path.GetFileName(test)).Append('`');
+        sb.Append("- **Dataset:** ").Append(options.DatasetName is { } dataset ? $"{dataset} (`{Path.GetFileName(plan.DatasetPath)}`)" : $"`{DataFile(plan.DatasetPath)}`");
+        if (plan.TestDatasetPath is { } test) sb.Append(", test set `").Append(DataFile(test)).Append('`');
         sb.Append('\n');
         sb.Append("- **sha256:** `").Append(string.IsNullOrEmpty(results.DatasetHash) ? "unknown" : results.DatasetHash).Append("`\n");
         sb.Append("- **Examples:** ").Append(N(results.TrainExamples)).Append(" train, ").Append(N(results.ValidationExamples)).Append(" validation, ").Append(N(results.TestExamples)).Append(" test\n");
@@ -163,6 +164,13 @@ internal static class ModelCard
     private static string Yaml(string s) => s.IndexOfAny([':', '#', '"', '\'', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>', '%', '@', '`']) >= 0 || s.Contains(' ')
         ? "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\""
         : s;
+
+    /// <summary>The file with its folder ("bbp/train.csv"): sample files share their names.</summary>
+    private static string DataFile(string path)
+    {
+        var folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "");
+        return string.IsNullOrEmpty(folder) ? Path.GetFileName(path) : $"{folder}/{Path.GetFileName(path)}";
+    }
 
     private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 

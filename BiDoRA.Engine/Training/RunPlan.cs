@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
 
 namespace BiDoRA.Engine.Training;
@@ -135,4 +136,10 @@ public sealed record RunPlan
 
     /// <summary>The run folder; created if missing.</summary>
     public required string OutputDirectory { get; init; }
+
+    /// <summary>The adapter settings of this plan.</summary>
+    public AdapterOptions ToAdapterOptions() => new()
+    {
+        Method = Method, Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = TargetModules, DetachNorm = DetachNorm,
+    };
 }

@@ -34,23 +34,8 @@ internal sealed class TrainingSession : IDisposable
         random.manual_seed(plan.Seed);
         _esm = model ?? EsmModel.FromPretrained(modelFolder, Device).Model;
         Tokenizer = _esm.Tokenizer;
-        var config = _esm.Config;
-        var head = new TaskHead(config.HiddenSize, data.ClassCount, config.HiddenDropoutProb, plan.Pooling, Device, ScalarType.Float32);
-        using (no_grad())
-        {
-            // transformers' _init_weights for the fresh classifier: N(0, initializer_range), zero bias.
-            foreach (var (name, p) in head.named_parameters())
-            {
-                if (name.EndsWith("weight", StringComparison.Ordinal)) p.normal_(0, config.InitializerRange);
-                else p.zero_();
-            }
-        }
-        Model = new SequenceModel(_esm.Backbone, head);
-        Adapted = AdapterInjector.Inject(_esm.Backbone, new AdapterOptions
-        {
-            Method = plan.Method, Rank = plan.Rank, Alpha = plan.Alpha, Dropout = plan.Dropout,
-            TargetModules = plan.TargetModules, DetachNorm = plan.DetachNorm,
-        });
+        (Model, Adapted) = RunModelBuilder.Build(_esm, plan, data.ClassCount, Device, training: true);
+        var head = Model.Head;
         Dora = Adapted.Select(a => a.Layer).OfType<DoraLinear>().ToList();
         _direction = Adapted.SelectMany(a => a.Layer.DirectionParameters).ToList();
         _magnitudes = Dora.Select(d => d.Magnitude).ToList();
@@ -224,43 +209,17 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>Predictions for <paramref name="examples"/> in eval mode, in their order.</summary>
     public IReadOnlyList<ExamplePrediction> Predict(IReadOnlyList<LabeledSequence> examples, int batchSize)
     {
-        var results = new ExamplePrediction[examples.Count];
-        var order = Enumerable.Range(0, examples.Count).OrderBy(i => examples[i].Sequence.Length).ToArray();
         Model.eval();
         try
         {
-            using var _ = no_grad();
-            for (var start = 0; start < order.Length; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var indices = order.Skip(start).Take(batchSize).ToArray();
-                var batch = indices.Select(i => examples[i]).ToList();
-                using var encoded = Encode(batch);
-                var logits = Model.call(encoded.InputIds, encoded.AttentionMask).to(ScalarType.Float64).cpu();
-                if (Data.Task == TaskKind.Regression)
-                {
-                    var values = logits.squeeze(-1).data<double>().ToArray();
-                    for (var k = 0; k < indices.Length; k++)
-                        results[indices[k]] = new ExamplePrediction(examples[indices[k]], Scaler.Unscale(values[k]), null);
-                }
-                else
-                {
-                    var probabilities = nn.functional.softmax(logits, -1);
-                    var classes = probabilities.shape[1];
-                    var flat = probabilities.data<double>().ToArray();
-                    for (var k = 0; k < indices.Length; k++)
-                    {
-                        var p = flat.AsSpan((int)(k * classes), (int)classes).ToArray();
-                        results[indices[k]] = new ExamplePrediction(examples[indices[k]], Array.IndexOf(p, p.Max()), p);
-                    }
-                }
-            }
+            var regression = Data.Task == TaskKind.Regression;
+            var outputs = BatchedInference.Run(Model, Tokenizer, examples.Select(e => e.Sequence).ToList(), batchSize, regression, Device);
+            return examples.Select((e, i) => new ExamplePrediction(e, regression ? Scaler.Unscale(outputs[i].Value) : outputs[i].Value, outputs[i].Probabilities)).ToList();
         }
         finally
         {
             Model.train();
         }
-        return results;
     }
 
     public MagnitudesSnapshot MagnitudeStatistics(int step)
@@ -291,8 +250,6 @@ internal sealed class TrainingSession : IDisposable
             p.copy_(value);
         }
     }
-
-    public Dictionary<string, Tensor> InitialValues => _initial;
 
     /// <summary>Name of a parameter in the model (for snapshots of the initial values).</summary>
     private Dictionary<string, Tensor> Snapshot(IEnumerable<Parameter> parameters)

@@ -73,7 +73,7 @@ internal sealed class ReportService(IRunStore runs, SweepService sweeps, IRunEve
         foreach (var row in comparison.Runs.Where(r => r.Completed))
         {
             var (analysis, _) = await AnalysisAsync(row.Id, cancellationToken).ConfigureAwait(false);
-            if (analysis is { Points.Count: > 0 }) slopes[row.Id] = analysis.Overall;
+            if (analysis is { Points.Count: > 0 }) slopes[row.Id] = analysis.Headline;
         }
         return HtmlReport.ForComparison(new ComparisonReportData
         {

@@ -14,7 +14,7 @@ namespace BiDoRA.Workbench.Services.Predictions;
 /// (base model with the adapter merged, and the head) is loaded from the run's folder once and kept in a small cache;
 /// it is the predictor's own copy, separate from anything a training run holds. Safe to call from many threads.
 /// </summary>
-internal sealed class PredictionService(IRunStore runs, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
+internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweeps, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
 {
     private readonly PredictorCache _predictors = new(options.Value.PredictorCacheSize);
 
@@ -123,6 +123,44 @@ internal sealed class PredictionService(IRunStore runs, WorkbenchPaths paths, IO
             }
             writer.Write('\n');
         }
+    }
+
+    /// <summary>
+    /// The sweep's completed runs of <paramref name="method"/> (its seeds and folds) predict together: each member
+    /// loads, predicts and unloads in turn (one base model in memory at a time, none taken from the cache).
+    /// </summary>
+    /// <exception cref="PredictionException">No such sweep, no completed run of the method, or unusable sequences.</exception>
+    public async Task<EnsemblePredictions> PredictEnsembleAsync(string sweepId, string? method, IReadOnlyList<string> sequences, CancellationToken cancellationToken = default)
+    {
+        if (sweeps.Get(sweepId) is not { } sweep) throw new PredictionException(PredictionProblem.RunNotFound, "id", $"No sweep has the id '{sweepId}'.");
+        var name = method?.Trim().ToLowerInvariant();
+        if (name is null || !sweep.Methods.Contains(name))
+            throw new PredictionException(PredictionProblem.InvalidInput, "method", $"'{method}' is not a method of this sweep; it has {string.Join(", ", sweep.Methods)}.");
+        var members = sweep.Runs.Where(r => r.Method == name).Select(r => runs.Get(r.RunId)).Where(r => r is not null && NotReady(r) is null).Select(r => r!).ToList();
+        if (members.Count == 0) throw new PredictionException(PredictionProblem.RunNotReady, "method", $"No {name} run of sweep '{sweep.Name}' has completed yet.");
+        if (sequences.Count == 0) throw new PredictionException(PredictionProblem.InvalidInput, "sequences", "No sequences given.");
+        if (sequences.Count > MaxSequences) throw TooMany("sequences", $"{sequences.Count:N0} sequences");
+        var issues = sequences.Select((s, i) => (Check: SequenceValidation.Of(s), Index: i)).Where(x => !x.Check.IsValid)
+            .Take(SequenceSourceReader.MaxIssues).Select(x => new PredictionIssue(x.Index, $"seq{x.Index + 1}", $"sequence {x.Index + 1}", "sequence", x.Check.Problem!, x.Check.Position)).ToList();
+        if (issues.Count > 0) throw Invalid("sequences", issues, 0);
+        var result = await Task.Run(() =>
+        {
+            try
+            {
+                return Engine.Prediction.Ensemble.Predict(members.Select(m => paths.RunFolder(m.Id)).ToList(), sequences, paths.ModelsDirectory,
+                    members[0].Plan.Device, members[0].Plan.BatchSize, cancellationToken: cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException)
+            {
+                throw new PredictionException(PredictionProblem.RunNotReady, "method", $"The {name} runs of sweep '{sweep.Name}' cannot predict together: {e.Message}");
+            }
+        }, cancellationToken);
+        var classes = result.ClassNames;
+        IReadOnlyDictionary<string, double>? ByClass(IReadOnlyList<double>? values) =>
+            values?.Select((v, k) => (Name: classes is not null && k < classes.Count ? classes[k] : k.ToString(CultureInfo.InvariantCulture), v)).ToDictionary(x => x.Name, x => x.v);
+        var rows = result.Predictions.Select((p, i) => new EnsembleRow($"seq{i + 1}", SequenceNormalizer.Normalise(sequences[i]), p.Label, p.Value, p.ValueSd,
+            ByClass(p.Probabilities), ByClass(p.ProbabilitySd), p.Agreement, p.Members)).ToList();
+        return new EnsemblePredictions(sweep.Id, name, result.Task, classes, members.Select(m => m.Id).ToList(), rows);
     }
 
     /// <summary>Unloads a run's predictor (after it is deleted or retrained).</summary>

@@ -16,6 +16,4 @@ internal interface IRunEventStore
     long LastSequence(string runId);
 
     int Count(string runId);
-
-    int DeleteRun(string runId);
 }

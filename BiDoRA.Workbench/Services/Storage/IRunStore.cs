@@ -23,6 +23,4 @@ internal interface IRunStore
 
     /// <summary>A ticket after every ticket handed out so far.</summary>
     long NextTicket();
-
-    bool Delete(string id);
 }

@@ -68,9 +68,6 @@ internal sealed class RunEventStore : IRunEventStore
     public int Count(string runId) =>
         RecordId.IsValid(runId) ? _events.Count(Query.Between("_id", Key(runId, 1), Key(runId, long.MaxValue))) : 0;
 
-    public int DeleteRun(string runId) =>
-        RecordId.IsValid(runId) ? _events.DeleteMany(Query.Between("_id", Key(runId, 1), Key(runId, long.MaxValue))) : 0;
-
     private static string Key(string runId, long sequence) =>
         runId + "/" + sequence.ToString(SequenceFormat, CultureInfo.InvariantCulture);
 

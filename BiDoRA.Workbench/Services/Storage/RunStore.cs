@@ -80,14 +80,6 @@ internal sealed class RunStore : IRunStore
         }
     }
 
-    public bool Delete(string id)
-    {
-        lock (_gate)
-        {
-            return RecordId.IsValid(id) && _runs.Delete(id);
-        }
-    }
-
     private RunRecord WithPosition(RunRecord run) =>
         run.Status == RunStatus.Queued ? WithPosition(run, QueuedIds()) : run;
 

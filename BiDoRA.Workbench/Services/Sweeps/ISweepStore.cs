@@ -9,6 +9,4 @@ internal interface ISweepStore
 
     /// <summary>Newest first.</summary>
     IReadOnlyList<SweepRecord> List();
-
-    bool Delete(string id);
 }

@@ -32,8 +32,6 @@ internal sealed class SweepStore : ISweepStore
     public IReadOnlyList<SweepRecord> List() =>
         _sweeps.FindAll().Select(FromDocument).OrderByDescending(s => s.CreatedAt).ToList();
 
-    public bool Delete(string id) => RecordId.IsValid(id) && _sweeps.Delete(id);
-
     private static SweepRecord FromDocument(BsonDocument doc) =>
         JsonSerializer.Deserialize<SweepRecord>(doc["json"].AsString, WorkbenchJson.Options)
         ?? throw new InvalidDataException($"Sweep document '{doc["_id"].AsString}' is empty.");

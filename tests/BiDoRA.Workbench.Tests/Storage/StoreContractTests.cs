@@ -99,10 +99,6 @@ public abstract class StoreContractTests : IDisposable
         Assert.Equal(second.Id, s.Runs.NextQueued()!.Id);
         Assert.Null(s.Runs.Update("nothere", r => r));
         Assert.Throws<InvalidOperationException>(() => s.Runs.Update(second.Id, r => r with { Id = "other" }));
-
-        Assert.True(s.Runs.Delete(done.Id));
-        Assert.False(s.Runs.Delete(done.Id));
-        Assert.Null(s.Runs.Get(done.Id));
     }
 
     [Fact]
@@ -143,8 +139,6 @@ public abstract class StoreContractTests : IDisposable
         Assert.Equal(121, Open().Events.LastSequence(run));
         Assert.Equal(Json(events.Skip(110)), Json(s.Events.Read(run, 110, 120)));
 
-        Assert.Equal(121, s.Events.DeleteRun(run));
-        Assert.Equal(0, s.Events.LastSequence(run));
         Assert.Equal(1, s.Events.Count(other));
         Assert.Empty(s.Events.Read("../x", 0));
     }
@@ -157,9 +151,6 @@ public abstract class StoreContractTests : IDisposable
         var recent = s.Sweeps.Insert(new SweepRecord { Id = RecordId.New(), Name = "new", Runs = [new SweepRunEntry("r1", "lora", 1)], CreatedAt = DateTimeOffset.UtcNow });
         Assert.Equal([recent.Id, old.Id], s.Sweeps.List().Select(x => x.Id));
         Assert.Equal(Json(old), Json(s.Sweeps.Get(old.Id)));
-        Assert.True(s.Sweeps.Delete(old.Id));
-        Assert.Null(s.Sweeps.Get(old.Id));
-        Assert.False(s.Sweeps.Delete(old.Id));
     }
 
     private static DatasetRecord Dataset(string name, DateTimeOffset created) =>

@@ -43,6 +43,4 @@ internal sealed class PostgresRunEventStore(PostgresDatabase db) : IRunEventStor
         return (int)(long)db.DataSource.Scalar("select count(*) from run_events where run_id = $1", runId)!;
     }
 
-    public int DeleteRun(string runId) =>
-        RecordId.IsValid(runId) ? db.DataSource.Execute("delete from run_events where run_id = $1", runId) : 0;
 }

@@ -65,7 +65,6 @@ internal sealed class PostgresRunStore(PostgresDatabase db) : IRunStore
 
     public long NextTicket() => (long)db.DataSource.Scalar("select nextval('run_tickets')")!;
 
-    public bool Delete(string id) => RecordId.IsValid(id) && db.DataSource.Execute("delete from runs where id = $1", id) > 0;
 
     private RunRecord WithPosition(RunRecord run)
     {

@@ -19,7 +19,6 @@ internal sealed class PostgresSweepStore(PostgresDatabase db) : ISweepStore
     public IReadOnlyList<SweepRecord> List() =>
         db.DataSource.Command("select json from sweeps order by created_at desc").Query(r => Read(r.GetString(0)));
 
-    public bool Delete(string id) => RecordId.IsValid(id) && db.DataSource.Execute("delete from sweeps where id = $1", id) > 0;
 
     private static SweepRecord Read(string json) =>
         JsonSerializer.Deserialize<SweepRecord>(json, WorkbenchJson.Options) ?? throw new InvalidDataException("A sweep row is empty.");
