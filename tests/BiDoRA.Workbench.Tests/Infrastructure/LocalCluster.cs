@@ -38,7 +38,6 @@ internal sealed class LocalCluster : IAsyncDisposable
         ["Workbench__Cluster__InvisibilityTimeout"] = "00:00:08",
         ["Workbench__Cluster__LeaseDuration"] = "00:00:06",
         ["Workbench__Cluster__QueuePollInterval"] = "00:00:00.500",
-        ["Workbench__EventFlushInterval"] = "00:00:00.100",
     };
 
     public string Output => string.Join("\n\n", _webNodes.Select((w, i) => $"== web {i} ==\n{Tail(w.Output)}").Concat(_workers.Select(w => $"== {w.Name} ==\n{Tail(w.Output)}")));
