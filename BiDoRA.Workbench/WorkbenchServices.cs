@@ -46,6 +46,7 @@ internal static class WorkbenchServices
         services.AddEmbeddedStores();
         services.AddSingleton<ModelDownloads>();
         services.AddSingleton<ModelLibrary>();
+        services.AddSingleton<TrainedModelLibrary>();
         services.AddSingleton<DatasetService>();
         services.AddHostedService<SampleSeeder>();
         services.AddSingleton<PredictionService>();
@@ -59,6 +60,7 @@ internal static class WorkbenchServices
         services.AddSingleton<RunFactory>();
         services.AddSingleton<RunEstimates>();
         services.AddSingleton<RunArtifacts>();
+        services.AddSingleton<RunExports>();
         services.AddEvaluationServices();
         services.AddHostedService<RunRecovery>();
         services.AddSingleton<RunQueue>();
