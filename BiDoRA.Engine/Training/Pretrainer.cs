@@ -238,6 +238,7 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
             foreach (var f in settings.SequenceFiles.Count > 0 ? settings.SequenceFiles : [_plan.DatasetPath]) files.Add(ShortName(f));
             return new JsonObject
             {
+                ["command"] = settings.Command,
                 ["base_model"] = ShortName(_plan.Model),
                 ["method"] = _plan.Method.ToString().ToLowerInvariant(),
                 ["sequence_files"] = files,

@@ -111,6 +111,7 @@ internal static class PretrainCommand
                         SequenceFiles = files,
                         HeldOutFraction = parse.GetValue(heldOut),
                         MaxResidues = parse.GetValue(maxResidues),
+                        Command = string.Join(' ', parse.Tokens.Select(t => t.Value).Prepend("bidora")),
                     },
                 };
                 result = await pretrainer.RunAsync(plan, bar, ct);

@@ -68,6 +68,21 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
         if (request.Seed is < 0) Fail("seed", "must be 0 or more.");
         if (request.Device is { } device && !DeviceShape().IsMatch(device)) Fail("device", "must be auto, cpu, cuda or cuda:N.");
 
+        CheckEnum<RunKind>(request.Kind, "kind", Fail);
+        if (IsPretraining(request))
+        {
+            if (ParseEnum(request.Method, AdapterMethod.Full) == AdapterMethod.BiDora) Fail("method", "pretraining trains with full, lora or dora.");
+            var output = OutputModelName(request);
+            if (!ModelLibrary.IsValidName(output)) Fail("outputModel", "use letters, digits, '.', '_' and '-' (at most 128).");
+            else if (models.IsKnown(output!) || Directory.Exists(Path.Combine(paths.ModelsDirectory, output!))) Fail("outputModel", $"a model named '{output}' already exists; choose another name.");
+            if (request.HeldOutFraction is { } h && !(h > 0 && h < 1)) Fail("heldOutFraction", "must be between 0 and 1 (exclusive).");
+            Positive(request.MaxResidues, "maxResidues", Fail);
+        }
+        else if (request.OutputModel is not null || request.HeldOutFraction is not null || request.MaxResidues is not null)
+        {
+            Fail("kind", "outputModel, heldOutFraction and maxResidues belong to pretraining runs (kind \"pretrain\").");
+        }
+
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
 
@@ -83,7 +98,8 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
 
         var plan = Plan(request, dataset, datasetCopy, folder);
 
-        var name = string.IsNullOrWhiteSpace(request.Name) ? $"{plan.Method.ToString().ToLowerInvariant()} · {dataset.Name}" : request.Name.Trim();
+        var kind = plan.Kind == RunKind.Pretrain ? $"pretrain {plan.Method.ToString().ToLowerInvariant()}" : plan.Method.ToString().ToLowerInvariant();
+        var name = string.IsNullOrWhiteSpace(request.Name) ? $"{kind} · {dataset.Name}" : request.Name.Trim();
         return new RunRecord { Id = id, Name = name, DatasetId = dataset.Id, Plan = plan, CreatedAt = DateTimeOffset.UtcNow };
     }
 
@@ -97,7 +113,7 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
     private RunPlan Plan(NewRunRequest request, DatasetRecord dataset, string datasetPath, string folder)
     {
         var defaults = new RunPlan { DatasetPath = datasetPath, OutputDirectory = folder, ModelsDirectory = paths.ModelsDirectory };
-        return defaults with
+        var plan = defaults with
         {
             SequenceColumn = dataset.SequenceColumn,
             LabelColumn = dataset.LabelColumn,
@@ -139,7 +155,42 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
             Seed = request.Seed ?? defaults.Seed,
             Device = request.Device ?? defaults.Device,
         };
+        return IsPretraining(request) ? PretrainingPlan(plan, request, dataset, datasetPath) : plan;
     }
+
+    /// <summary>
+    /// A pretraining run reads the dataset's sequences (its test rows left out, labels ignored) and writes its model
+    /// into the models folder under the requested name, where the Models page and every later run find it.
+    /// </summary>
+    private RunPlan PretrainingPlan(RunPlan plan, NewRunRequest request, DatasetRecord dataset, string datasetPath) => plan with
+    {
+        Kind = RunKind.Pretrain,
+        Method = ParseEnum(request.Method, AdapterMethod.Full),
+        Steps = request.Epochs is not null ? request.Steps : request.Steps ?? plan.Steps,
+        Pretraining = new PretrainingSettings
+        {
+            SequenceFiles = [datasetPath],
+            ModelDirectory = Path.Combine(paths.ModelsDirectory, OutputModelName(request, dataset)!),
+            HeldOutFraction = request.HeldOutFraction ?? PretrainingSettings.DefaultHeldOutFraction,
+            MaxResidues = request.MaxResidues ?? new PretrainingSettings().MaxResidues,
+        },
+    };
+
+    public static bool IsPretraining(NewRunRequest request) => TryParseEnum<RunKind>(request.Kind ?? "", out var kind) && kind == RunKind.Pretrain;
+
+    /// <summary>The requested name of a pretrained model, or the default one: base-dataset-pretrained, made a valid name.</summary>
+    public string? OutputModelName(NewRunRequest request, DatasetRecord? dataset = null)
+    {
+        if (!string.IsNullOrWhiteSpace(request.OutputModel)) return request.OutputModel.Trim();
+        dataset ??= datasets.Get(request.DatasetId ?? "");
+        var model = models.Find(request.Model ?? "")?.Name ?? request.Model ?? new RunPlan { DatasetPath = "", OutputDirectory = "" }.Model;
+        var raw = $"{model}-{dataset?.Name ?? "sequences"}-pretrained";
+        var cleaned = NameCharacters().Replace(raw, "-").Trim('-', '.', '_');
+        return cleaned.Length > 128 ? cleaned[..128] : cleaned;
+    }
+
+    [GeneratedRegex("[^A-Za-z0-9._-]+", RegexOptions.CultureInvariant)]
+    private static partial Regex NameCharacters();
 
     // Catalog models go by name (the trainer finds them downloaded or bundled); imported ones by their folder.
     private string ModelArgument(string requested)

@@ -14,7 +14,11 @@ internal static class AtomicFile
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+            }
+            // The writer may have closed the stream itself; the data must be on disk before the rename makes it visible.
+            using (var sync = new FileStream(temporary, FileMode.Open, FileAccess.Write, FileShare.None))
+            {
+                sync.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);
         }
