@@ -14,7 +14,12 @@ internal static class AtomicFile
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                // A writer that owned the stream (using var writer = new StreamWriter(stream)) has closed it already.
+                if (stream.CanWrite) stream.Flush(flushToDisk: true);
+            }
+            using (var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                written.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);
         }
