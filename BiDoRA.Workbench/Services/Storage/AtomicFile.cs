@@ -14,12 +14,11 @@ internal static class AtomicFile
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
-                // A writer that owned the stream (using var writer = new StreamWriter(stream)) has closed it already.
-                if (stream.CanWrite) stream.Flush(flushToDisk: true);
             }
-            using (var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            // The writer may have closed the stream itself; the data must be on disk before the rename makes it visible.
+            using (var sync = new FileStream(temporary, FileMode.Open, FileAccess.Write, FileShare.None))
             {
-                written.Flush(flushToDisk: true);
+                sync.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);
         }
