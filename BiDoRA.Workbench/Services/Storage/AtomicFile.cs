@@ -14,7 +14,12 @@ internal static class AtomicFile
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+            }
+            // The writer may have closed the stream itself (a StreamWriter does); fsync through a fresh handle, which
+            // syncs the file either way.
+            using (var sync = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            {
+                sync.Flush(flushToDisk: true);
             }
             File.Move(temporary, path, overwrite: true);
         }
