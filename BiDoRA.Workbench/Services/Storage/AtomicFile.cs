@@ -15,9 +15,8 @@ internal static class AtomicFile
             {
                 write(stream);
             }
-            // The writer may have closed the stream itself (a StreamWriter does); fsync through a fresh handle, which
-            // syncs the file either way.
-            using (var sync = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None))
+            // The writer may have closed the stream itself; the data must be on disk before the rename makes it visible.
+            using (var sync = new FileStream(temporary, FileMode.Open, FileAccess.Write, FileShare.None))
             {
                 sync.Flush(flushToDisk: true);
             }
