@@ -54,6 +54,7 @@ internal static class WorkbenchServices
         else services.AddEmbeddedStores();
         services.AddSingleton<ModelDownloads>();
         services.AddSingleton<ModelLibrary>();
+        services.AddSingleton<TrainedModelLibrary>();
         services.AddSingleton<DatasetService>();
         services.AddHostedService<SampleSeeder>();
         services.AddSingleton<PredictionService>();
@@ -67,6 +68,7 @@ internal static class WorkbenchServices
         services.AddSingleton<RunFactory>();
         services.AddSingleton<RunEstimates>();
         services.AddSingleton<RunArtifacts>();
+        services.AddSingleton<RunExports>();
         services.AddEvaluationServices();
         services.AddSingleton<RunAttempt>();
         if (!cluster.Enabled)

@@ -118,9 +118,9 @@ public static partial class WeightDecomposition
     /// Writes the analysis snapshot of a training session at <paramref name="step"/>: the adapted matrices' A, B and m
     /// (LoRA: A and B; full fine-tuning: row statistics of the target matrices against W0). Small by design, W0 stays
     /// in the model folder. The analysis is a by-product: a base model that cannot be read again is logged, and
-    /// training goes on.
+    /// training goes on. The phase is recorded in the metadata, so that each phase is fitted on its own.
     /// </summary>
-    internal static void WriteSnapshot(TrainingSession session, int step, ILogger logger)
+    internal static void WriteSnapshot(TrainingSession session, int step, ILogger logger, TrainingPhase phase = TrainingPhase.Train)
     {
         using var scope = NewDisposeScope();
         var plan = session.Plan;
@@ -157,6 +157,7 @@ public static partial class WeightDecomposition
             ["step"] = step.ToString(CultureInfo.InvariantCulture),
             ["method"] = plan.Method.ToString(),
             ["scaling"] = RunFolder.Number(plan.Alpha / plan.Rank),
+            ["phase"] = phase.ToString().ToLowerInvariant(),
         };
         try
         {
@@ -286,7 +287,7 @@ public static partial class WeightDecomposition
     {
         if (file.Metadata.TryGetValue("phase", out var phase) && phase.Length > 0) return phase.ToLowerInvariant();
         if (plan.Method != AdapterMethod.BiDora) return "train";
-        return plan.RetrainSteps > 0 && plan.Steps is { } search && step > search ? "retrain" : "search";
+        return (plan.RetrainSteps ?? plan.Steps) > 0 && plan.Steps is { } search && step > search ? "retrain" : "search";
     }
 
     private static int PhaseOrder(string phase) => phase switch { "train" => 0, "search" => 1, "retrain" => 2, _ => 3 };

@@ -56,9 +56,12 @@ internal static class ModelCard
         sb.Append("- **Split:** ").Append(plan.TestDatasetPath is null ? "the test split is the dataset's own (its split column) or held out before training; " : "the test file is kept apart and never seen in training; ")
           .Append("inside the training set, ").Append(P(plan.UpperValidationFraction)).Append(" is held out as the validation split (seed ").Append(plan.Seed.ToString(CultureInfo.InvariantCulture))
           .Append(results.Task == TaskKind.Regression ? ")" : ", stratified by class)").Append(plan.Method == AdapterMethod.BiDora ? "; BiDoRA trains the magnitudes on it at the upper level.\n" : ".\n");
-        sb.Append("- **Selection:** the weights at the best validation ").Append(results.Task == TaskKind.Regression ? "MSE" : "MCC")
+        var retrain = plan.Method == AdapterMethod.BiDora ? plan.RetrainSteps ?? plan.Steps ?? 0 : 0;
+        sb.Append("- **Selection:** ").Append(plan.Select == SelectionRule.Best
+                ? $"the weights at the best {Evaluation.MetricCatalog.Primary(results.Task)} on a selection split of {P(plan.SelectionFraction)} of the training rows that no method trains on"
+                : "the weights of the last step (a fixed step budget; no data is spent on choosing)")
           .Append(results.BestStep is { } best ? $" (step {best} of {results.Steps ?? 0})" : "").Append(", evaluated every ").Append(plan.EvalEvery.ToString(CultureInfo.InvariantCulture)).Append(" steps")
-          .Append(plan.RetrainSteps > 0 ? $", then {plan.RetrainSteps} retraining steps on all training data with the magnitudes fixed" : "")
+          .Append(retrain > 0 ? $"; BiDoRA retrains for {retrain} steps on all training data with the magnitudes fixed" : "")
           .Append(". The test split played no part in training or selection.\n");
 
         sb.Append("\n## Evaluation\n\n");
@@ -133,7 +136,7 @@ internal static class ModelCard
             yield return ("hypergradient", plan.Hypergradient.ToString());
             yield return ("lower steps per upper step", I(plan.Unroll));
             yield return ("orthogonality regulariser λ", F(plan.RegularizerWeight));
-            yield return ("retraining steps", I(plan.RetrainSteps));
+            yield return ("retraining steps", I(plan.RetrainSteps ?? plan.Steps ?? 0));
         }
         yield return ("seed", I(plan.Seed));
     }

@@ -35,6 +35,8 @@ public static class RunExporter
         {
             return e.Message;
         }
+        if (results.Plan.Kind == RunKind.Pretrain)
+            return "A pretraining run writes a base model folder, not a classifier; train a run on it (it is listed on the Models page) and export that.";
         if (!results.Completed) return $"{runDirectory} has not finished; only a completed run can be exported.";
         if (format == ExportFormat.Peft && results.Method == AdapterMethod.Full)
             return "A full fine-tuning run changed every weight and has no adapter: export it with format 'merged'.";

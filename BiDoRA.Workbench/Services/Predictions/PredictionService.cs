@@ -3,6 +3,7 @@ using System.Text;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Prediction;
 using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
 using Microsoft.Extensions.Options;
@@ -12,9 +13,11 @@ namespace BiDoRA.Workbench.Services.Predictions;
 /// <summary>
 /// Predictions with a completed run's adapter, for the Predict page and /api/runs/{id}/predict. Each run's predictor
 /// (base model with the adapter merged, and the head) is loaded from the run's folder once and kept in a small cache;
-/// it is the predictor's own copy, separate from anything a training run holds. Safe to call from many threads.
+/// it is the predictor's own copy, separate from anything a training run holds. An imported trained model (PEFT adapter
+/// or merged transformers folder) predicts the same way under its id, "trained:" + name, wherever a run id is taken.
+/// Safe to call from many threads.
 /// </summary>
-internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweeps, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
+internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweeps, TrainedModelLibrary trained, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
 {
     private readonly PredictorCache _predictors = new(options.Value.PredictorCacheSize);
 
@@ -30,6 +33,7 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
     /// <summary>Why the run cannot predict, or null when it can (completed, with its trained weights on disk).</summary>
     public string? WhyNotReady(string runId)
     {
+        if (TrainedModelLibrary.IsTrainedModelId(runId)) return trained.Find(runId) is null ? $"No trained model is named '{runId[TrainedModelInfo.IdPrefix.Length..]}'." : null;
         if (runs.Get(runId) is not { } run) return $"No run has the id '{runId}'.";
         return NotReady(run);
     }
@@ -168,11 +172,9 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
 
     public void Dispose() => _predictors.Dispose();
 
-    private async Task<RunPredictions> PredictCoreAsync(RunRecord run, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken)
+    private async Task<RunPredictions> PredictCoreAsync(Target run, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken)
     {
-        var folder = paths.RunFolder(run.Id);
-        var weights = Path.Combine(folder, run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile);
-        var stamp = File.GetLastWriteTimeUtc(weights);
+        var stamp = File.GetLastWriteTimeUtc(run.Weights);
         return await Task.Run(() =>
         {
             PredictorCache.Lease lease;
@@ -180,19 +182,19 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
             {
                 lease = _predictors.Acquire(run.Id, stamp, () =>
                 {
-                    logger.LogInformation("Loading run {RunId} for prediction.", run.Id);
-                    return Predictor.Load(folder, paths.ModelsDirectory, run.Plan.Device);
+                    logger.LogInformation("Loading {Id} for prediction.", run.Id);
+                    return run.Load();
                 });
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException or FormatException)
             {
-                logger.LogWarning(e, "Run {RunId} could not be loaded for prediction.", run.Id);
-                throw new PredictionException(PredictionProblem.RunNotReady, "id", $"Run '{run.Name}' ({run.Id}) cannot predict: {e.Message}");
+                logger.LogWarning(e, "{Id} could not be loaded for prediction.", run.Id);
+                throw new PredictionException(PredictionProblem.RunNotReady, "id", $"{run.Label} cannot predict: {e.Message}");
             }
             using (lease)
             {
                 var predictor = lease.Predictor;
-                var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.Plan.BatchSize, cancellationToken);
+                var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.BatchSize, cancellationToken);
                 var classes = predictor.ClassNames;
                 var rows = new List<PredictionRow>(raw.Count);
                 for (var i = 0; i < raw.Count; i++)
@@ -208,11 +210,27 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
         }, cancellationToken);
     }
 
-    private RunRecord ReadyRun(string runId)
+    /// <summary>What predicts: a completed run or an imported trained model.</summary>
+    private sealed record Target(string Id, string Name, string Label, string Weights, int BatchSize, Func<Predictor> Load);
+
+    private Target ReadyRun(string runId)
     {
+        if (TrainedModelLibrary.IsTrainedModelId(runId))
+        {
+            if (trained.Find(runId) is not { } model)
+                throw new PredictionException(PredictionProblem.RunNotFound, "id", $"No trained model is named '{runId[TrainedModelInfo.IdPrefix.Length..]}'.");
+            var folder = trained.Folder(model);
+            var options = trained.LoadOptions(model);
+            var weights = Path.Combine(folder, model.Kind == Engine.Interop.TrainedModelKind.PeftAdapter ? "adapter_model.safetensors" : "model.safetensors");
+            return new Target(model.Id, model.Name, $"Trained model '{model.Name}'", weights, 32,
+                () => Predictor.Load(folder, options.ModelsDirectory, options.Device, options.BaseModel));
+        }
         if (runs.Get(runId) is not { } run) throw new PredictionException(PredictionProblem.RunNotFound, "id", $"No run has the id '{runId}'.");
         if (NotReady(run) is { } reason) throw new PredictionException(PredictionProblem.RunNotReady, "id", reason);
-        return run;
+        var runFolder = paths.RunFolder(run.Id);
+        return new Target(run.Id, run.Name, $"Run '{run.Name}' ({run.Id})",
+            Path.Combine(runFolder, run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile), run.Plan.BatchSize,
+            () => Predictor.Load(runFolder, paths.ModelsDirectory, run.Plan.Device));
     }
 
     private string? NotReady(RunRecord run)
@@ -221,6 +239,10 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
         {
             return $"Run '{run.Name}' is {run.Status.ToString().ToLowerInvariant()}; only a completed run can predict." +
                    (run.Status is RunStatus.Queued or RunStatus.Running ? " Wait until it finishes." : run.Status.IsResumable() ? " Resume it to finish training first." : "");
+        }
+        if (run.Plan.Kind == RunKind.Pretrain)
+        {
+            return $"Run '{run.Name}' pretrained a base model and has no task head to predict with; fine-tune a run on that model, then predict with it.";
         }
         var folder = paths.RunFolder(run.Id);
         var weights = run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile;

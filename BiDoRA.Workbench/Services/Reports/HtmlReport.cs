@@ -43,7 +43,8 @@ internal static class HtmlReport
             }
             else
             {
-                html.Append("<table><tr><th>metric</th><th>test</th><th>best validation</th></tr>");
+                html.Append("<table><tr><th>metric</th><th>test</th><th>")
+                    .Append(results.ValidationInSample == true ? "validation (in-sample: trained on)" : results.ValidationInSample == false ? "selection split (held out)" : "best validation").Append("</th></tr>");
                 foreach (var metric in MetricCatalog.Sort(results.Test.Keys.Concat(results.ValidationBest.Keys)))
                 {
                     html.Append("<tr><td>").Append(E(metric)).Append("</td>")
@@ -79,14 +80,15 @@ internal static class HtmlReport
         html.Append(SvgChart.Plot("Loss", "step", "loss", lossSeries));
         var task = results?.Task ?? data.Plan?.Task;
         var primary = MetricCatalog.Primary(task);
-        var evaluations = data.Evaluations.Where(e => e.Split == "validation").ToList();
+        var evaluations = data.Evaluations.Where(e => e.Split is "validation" or "selection").ToList();
         var metricSeries = new List<SvgChart.Series>();
         foreach (var (metric, i) in new[] { primary, task == TaskKind.Regression ? "spearman" : "mcc" }.Select((m, i) => (m, i)))
         {
             var points = evaluations.Where(e => e.Metrics.ContainsKey(metric)).Select(e => ((double)e.Step, e.Metrics[metric])).ToList();
             if (points.Count > 0) metricSeries.Add(new(metric, points, SvgChart.Palette[2 + i], Markers: true));
         }
-        html.Append(SvgChart.Plot("Validation", "step", "metric", metricSeries));
+        var inSample = evaluations.Any(e => e.InSample);
+        html.Append(SvgChart.Plot(inSample ? "Validation (in-sample: trained on)" : evaluations.Count > 0 && evaluations[0].Split == "selection" ? "Selection split (held out)" : "Validation", "step", "metric", metricSeries));
         html.Append("</div>");
 
         if (data.Predictions is { } predictions)

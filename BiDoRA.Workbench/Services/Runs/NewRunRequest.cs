@@ -39,8 +39,13 @@ public sealed record NewRunRequest
     public double? UpperValidationFraction { get; init; }
     public int? RetrainSteps { get; init; }
     public bool? RetrainFromInitial { get; init; }
+    public double? RetrainLearningRate { get; init; }
+    public double? RetrainWeightDecay { get; init; }
+
+    /// <summary>"last" (default) or "best" (on a held-out selection split of <see cref="SelectionFraction"/>).</summary>
+    public string? Select { get; init; }
+    public double? SelectionFraction { get; init; }
     public string? Device { get; init; }
-    public bool? Bf16 { get; init; }
 
     /// <summary>"fineTune" (default) or "pretrain": continue the masked-LM training on the dataset's sequences.</summary>
     public string? Kind { get; init; }

@@ -36,6 +36,7 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
         CheckEnum<Pooling>(request.Pooling, "pooling", Fail);
         CheckEnum<LearningRateSchedule>(request.Schedule, "schedule", Fail);
         CheckEnum<HypergradientMode>(request.Hypergradient, "hypergradient", Fail);
+        CheckEnum<SelectionRule>(request.Select, "select", Fail);
 
         if (request.Steps is not null && request.Epochs is not null) Fail("epochs", "give steps or epochs, not both.");
         Positive(request.Steps, "steps", Fail);
@@ -147,9 +148,12 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
             UpperValidationFraction = request.UpperValidationFraction ?? defaults.UpperValidationFraction,
             RetrainSteps = request.RetrainSteps ?? defaults.RetrainSteps,
             RetrainFromInitial = request.RetrainFromInitial ?? defaults.RetrainFromInitial,
+            RetrainLearningRate = request.RetrainLearningRate ?? defaults.RetrainLearningRate,
+            RetrainWeightDecay = request.RetrainWeightDecay ?? defaults.RetrainWeightDecay,
+            Select = ParseEnum(request.Select, defaults.Select),
+            SelectionFraction = request.SelectionFraction ?? defaults.SelectionFraction,
             Seed = request.Seed ?? defaults.Seed,
             Device = request.Device ?? defaults.Device,
-            Bf16 = request.Bf16 ?? defaults.Bf16,
         };
         return IsPretraining(request) ? PretrainingPlan(plan, request, dataset, datasetPath) : plan;
     }
