@@ -13,6 +13,7 @@ internal static class WorkbenchApi
         api.MapPredictionsApi();
         api.MapAnalysisApi();
         api.MapSweepsApi();
+        api.MapDesignApi();
         return app;
     }
 }

@@ -130,8 +130,14 @@ internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOp
 
     public void Dispose() => _predictors.Dispose();
 
-    private async Task<RunPredictions> PredictCoreAsync(RunRecord run, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> with the run's cached predictor (loaded on first use) on a worker thread: the seam the
+    /// design tools (scans, attributions, embedding maps) share with prediction, so one merged model serves all of them.
+    /// </summary>
+    /// <exception cref="PredictionException">The run is unknown, not finished, or its folder cannot be loaded.</exception>
+    internal async Task<T> UsePredictorAsync<T>(string runId, Func<Predictor, RunRecord, T> work, CancellationToken cancellationToken = default)
     {
+        var run = ReadyRun(runId);
         var folder = paths.RunFolder(run.Id);
         var weights = Path.Combine(folder, run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile);
         var stamp = File.GetLastWriteTimeUtc(weights);
@@ -151,24 +157,34 @@ internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOp
                 logger.LogWarning(e, "Run {RunId} could not be loaded for prediction.", run.Id);
                 throw new PredictionException(PredictionProblem.RunNotReady, "id", $"Run '{run.Name}' ({run.Id}) cannot predict: {e.Message}");
             }
-            using (lease)
-            {
-                var predictor = lease.Predictor;
-                var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.Plan.BatchSize, cancellationToken);
-                var classes = predictor.ClassNames;
-                var rows = new List<PredictionRow>(raw.Count);
-                for (var i = 0; i < raw.Count; i++)
-                {
-                    var normalised = SequenceNormalizer.Normalise(sequences[i].Sequence);
-                    IReadOnlyDictionary<string, double>? probabilities = raw[i].Probabilities is { } p
-                        ? p.Select((q, k) => (Name: classes is not null && k < classes.Count ? classes[k] : k.ToString(CultureInfo.InvariantCulture), q)).ToDictionary(x => x.Name, x => x.q)
-                        : null;
-                    rows.Add(new PredictionRow(sequences[i].Id, normalised, raw[i].Label, raw[i].Value, probabilities, normalised.Length > Engine.Esm.EsmTokenizer.MaxResidues));
-                }
-                return new RunPredictions(run.Id, run.Name, predictor.Task, classes, rows);
-            }
+            using (lease) return work(lease.Predictor, run);
         }, cancellationToken);
     }
+
+    /// <summary>A key that changes when the run's weights do (retrained or resumed), for caches of results.</summary>
+    internal string WeightsStamp(string runId)
+    {
+        var run = ReadyRun(runId);
+        var weights = Path.Combine(paths.RunFolder(run.Id), run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile);
+        return $"{run.Id}|{File.GetLastWriteTimeUtc(weights).Ticks}";
+    }
+
+    private Task<RunPredictions> PredictCoreAsync(RunRecord run, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken) =>
+        UsePredictorAsync(run.Id, (predictor, _) =>
+        {
+            var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.Plan.BatchSize, cancellationToken);
+            var classes = predictor.ClassNames;
+            var rows = new List<PredictionRow>(raw.Count);
+            for (var i = 0; i < raw.Count; i++)
+            {
+                var normalised = SequenceNormalizer.Normalise(sequences[i].Sequence);
+                IReadOnlyDictionary<string, double>? probabilities = raw[i].Probabilities is { } p
+                    ? p.Select((q, k) => (Name: classes is not null && k < classes.Count ? classes[k] : k.ToString(CultureInfo.InvariantCulture), q)).ToDictionary(x => x.Name, x => x.q)
+                    : null;
+                rows.Add(new PredictionRow(sequences[i].Id, normalised, raw[i].Label, raw[i].Value, probabilities, normalised.Length > Engine.Esm.EsmTokenizer.MaxResidues));
+            }
+            return new RunPredictions(run.Id, run.Name, predictor.Task, classes, rows);
+        }, cancellationToken);
 
     private RunRecord ReadyRun(string runId)
     {
