@@ -22,6 +22,4 @@ public sealed record AdapterOptions
 
     /// <summary>DoRA/BiDoRA only: treat the weight norm as a constant in the backward pass.</summary>
     public bool DetachNorm { get; init; }
-
-    public static IReadOnlyList<string> DefaultTargets { get; } = ["query", "value"];
 }

@@ -26,9 +26,6 @@ public sealed class ShardedSafetensors : ITensorSource
 
     public IReadOnlyCollection<string> Names { get; }
 
-    /// <summary>The shard files, in the order they are first named by the index.</summary>
-    public IReadOnlyList<string> ShardPaths => _shards.Select(s => s.Path).ToArray();
-
     /// <exception cref="CheckpointFormatException">The index is malformed, names a missing shard, or a tensor its shard lacks.</exception>
     public static ShardedSafetensors Open(string indexPath)
     {

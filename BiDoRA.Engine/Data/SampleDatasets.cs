@@ -11,8 +11,6 @@ public sealed record SampleDataset(string Name, string Title, string Description
 /// <summary>The three real datasets of the BiDoRA paper's ESM tasks (provenance in wwwroot-assets/samples/README.md).</summary>
 public static class SampleDatasets
 {
-    public static string DefaultRoot => Path.Combine(AppContext.BaseDirectory, "wwwroot-assets", "samples");
-
     public static IReadOnlyList<SampleDataset> All { get; } =
     [
         new("bbp", "Blood–brain-barrier peptides", "Peptides that cross the blood–brain barrier (1) or not (0); BBPpred's published split, 198 train / 38 test.", TaskKind.Binary, "train.csv", "test.csv"),

@@ -95,14 +95,10 @@ public static class TrainedModelLoader
             : ModelResolver.Resolve(plan.Model, modelsDirectory);
         var esm = EsmModel.FromPretrained(modelFolder, device).Model;
         var classes = record.Task == TaskKind.Regression ? 1 : record.ClassNames?.Count ?? 2;
-        var head = new TaskHead(esm.Config.HiddenSize, classes, 0, plan.Pooling, device, ScalarType.Float32);
-        var model = new SequenceModel(esm.Backbone, head);
+        SequenceModel? model = null;
         try
         {
-            var adapted = AdapterInjector.Inject(esm.Backbone, new AdapterOptions
-            {
-                Method = plan.Method, Rank = plan.Rank, Alpha = plan.Alpha, TargetModules = plan.TargetModules, DetachNorm = plan.DetachNorm,
-            });
+            (model, var adapted) = RunModelBuilder.Build(esm, plan, classes, device, training: false);
             var parameters = model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
             using (no_grad())
             {
@@ -123,7 +119,7 @@ public static class TrainedModelLoader
         }
         catch
         {
-            model.Dispose();
+            model?.Dispose();
             esm.Dispose();
             throw;
         }

@@ -78,39 +78,14 @@ public sealed class Predictor : IDisposable
     public IReadOnlyList<SequencePrediction> Predict(IReadOnlyList<string> sequences, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         var normalised = sequences.Select((s, i) => Validate(s, i)).ToList();
-        var results = new SequencePrediction[sequences.Count];
-        var order = Enumerable.Range(0, sequences.Count).OrderBy(i => normalised[i].Length).ToArray();
+        BatchedInference.Output[] outputs;
         lock (_gate)
         {
-            using var _ = no_grad();
-            for (var start = 0; start < order.Length; start += Math.Max(1, batchSize))
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var scope = NewDisposeScope();
-                var indices = order.Skip(start).Take(Math.Max(1, batchSize)).ToArray();
-                using var batch = _tokenizer.EncodeBatch(indices.Select(i => normalised[i]).ToList(), EsmTokenizer.MaxResidues, _device);
-                var logits = _model.call(batch.InputIds, batch.AttentionMask).to(ScalarType.Float64).cpu();
-                if (Task == TaskKind.Regression)
-                {
-                    var values = logits.squeeze(-1).data<double>().ToArray();
-                    for (var k = 0; k < indices.Length; k++)
-                        results[indices[k]] = new SequencePrediction(sequences[indices[k]], null, _scaler.Unscale(values[k]), null);
-                }
-                else
-                {
-                    var probabilities = nn.functional.softmax(logits, -1);
-                    var classes = (int)probabilities.shape[1];
-                    var flat = probabilities.data<double>().ToArray();
-                    for (var k = 0; k < indices.Length; k++)
-                    {
-                        var p = flat.AsSpan(k * classes, classes).ToArray();
-                        var best = Array.IndexOf(p, p.Max());
-                        results[indices[k]] = new SequencePrediction(sequences[indices[k]], ClassNames?[best] ?? best.ToString(), null, p);
-                    }
-                }
-            }
+            outputs = BatchedInference.Run(_model, _tokenizer, normalised, batchSize, Task == TaskKind.Regression, _device, cancellationToken);
         }
-        return results;
+        return sequences.Select((sequence, i) => Task == TaskKind.Regression
+            ? new SequencePrediction(sequence, null, _scaler.Unscale(outputs[i].Value), null)
+            : new SequencePrediction(sequence, ClassNames?[(int)outputs[i].Value] ?? ((int)outputs[i].Value).ToString(), null, outputs[i].Probabilities)).ToList();
     }
 
     private static string Validate(string sequence, int index)

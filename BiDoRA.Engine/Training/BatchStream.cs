@@ -13,8 +13,6 @@ internal sealed class BatchStream(IReadOnlyList<LabeledSequence> examples, int b
 
     public StreamPosition Position { get; private set; } = new(0, 0);
 
-    public int BatchesPerEpoch => (examples.Count + batchSize - 1) / batchSize;
-
     public IReadOnlyList<LabeledSequence> Next()
     {
         if (examples.Count == 0) throw new InvalidOperationException("No examples to draw batches from.");

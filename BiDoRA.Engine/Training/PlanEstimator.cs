@@ -74,10 +74,7 @@ public static class PlanEstimator
             VocabSize = 33,
         };
         using var model = EsmModel.Create(proxy);
-        var adapted = AdapterInjector.Inject(model.Backbone, new AdapterOptions
-        {
-            Method = plan.Method, Rank = plan.Rank, Alpha = plan.Alpha, TargetModules = plan.TargetModules,
-        });
+        var adapted = AdapterInjector.Inject(model.Backbone, plan.ToAdapterOptions() with { Dropout = 0 });   // dropout changes no count
         long Real(long proxyWidth) => proxyWidth switch
         {
             ProxyHidden => config.HiddenSize,

@@ -102,16 +102,18 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
 
             if (latest is not null)
             {
-                var (state, tensors) = CheckpointStore.Open(latest);
-                using (tensors)
+                using (var checkpoint = CheckpointStore.Open(latest))
                 {
+                    var state = checkpoint.State;
                     (_step, _elapsedBefore) = (state.GlobalStep, state.ElapsedSeconds);
-                    session.Load(tensors.Names.Where(n => n.StartsWith("param.", StringComparison.Ordinal)).ToDictionary(n => n["param.".Length..], n => tensors.Read(n)));
-                    optimizer.ImportState(name => tensors.Read("opt.lower." + name));
+                    var parameters = checkpoint.Parameters();
+                    session.Load(parameters);
+                    foreach (var t in parameters.Values) t.Dispose();
+                    optimizer.ImportState(checkpoint.LowerOptimizer);
                     stream.Restore(state.LowerStream);
-                    using (var rng = tensors.Read("rng.torch")) random.set_rng_state(rng.to(ScalarType.Byte));
-                    using (var masking = tensors.Read(MaskingStateTensor)) session.Masking.State = unchecked((ulong)masking.item<long>());
-                    using var score = tensors.Read(BaseScoreTensor);
+                    using (var rng = checkpoint.RngState()) random.set_rng_state(rng);
+                    using (var masking = checkpoint.Read(MaskingStateTensor)) session.Masking.State = unchecked((ulong)masking.item<long>());
+                    using var score = checkpoint.Read(BaseScoreTensor);
                     var values = score.data<double>().ToArray();
                     _base = new HeldOutScore(values[0], values[1], values[2], (long)values[3]);
                 }
@@ -173,32 +175,36 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
 
         private string Save(BatchStream stream, AdamW optimizer)
         {
-            var tensors = new Dictionary<string, Tensor>();
-            foreach (var (name, value) in session.TrainableSnapshot()) tensors["param." + name] = value;
-            foreach (var (name, value) in tensors)
+            var parameters = session.TrainableSnapshot();
+            var optimizerState = optimizer.ExportState();
+            var extra = new Dictionary<string, Tensor>
             {
-                using var finite = isfinite(value);
-                using var all = finite.all();
-                if (!all.item<bool>())
-                {
-                    foreach (var t in tensors.Values) t.Dispose();
-                    throw new TrainingDivergedException($"The parameter {name["param.".Length..]} became NaN or infinite");
-                }
-            }
-            foreach (var (name, value) in optimizer.ExportState()) tensors["opt.lower." + name] = value;
-            using (var rng = random.get_rng_state()) tensors["rng.torch"] = rng.to(ScalarType.Int64);
-            tensors[MaskingStateTensor] = tensor(new[] { unchecked((long)session.Masking.State) });
-            tensors[BaseScoreTensor] = tensor(new[] { _base!.Loss, _base.Perplexity, _base.Accuracy, _base.Positions });
-            var state = new CheckpointState
-            {
-                Phase = TrainingPhase.Train, PhaseStep = _step, GlobalStep = _step, LowerStream = stream.Position,
-                ElapsedSeconds = _elapsedBefore + _clock.Elapsed.TotalSeconds,
+                [MaskingStateTensor] = tensor(new[] { unchecked((long)session.Masking.State) }),
+                [BaseScoreTensor] = tensor(new[] { _base!.Loss, _base.Perplexity, _base.Accuracy, _base.Positions }),
             };
-            persist();
-            var path = checkpoints.Save(state, tensors);
-            foreach (var t in tensors.Values) t.Dispose();
-            emit(new CheckpointSaved(_step, path));
-            return path;
+            try
+            {
+                foreach (var (name, value) in parameters)
+                {
+                    using var finite = isfinite(value);
+                    using var all = finite.all();
+                    if (!all.item<bool>()) throw new TrainingDivergedException($"The parameter {name} became NaN or infinite");
+                }
+                var state = new CheckpointState
+                {
+                    Phase = TrainingPhase.Train, PhaseStep = _step, GlobalStep = _step, LowerStream = stream.Position,
+                    ElapsedSeconds = _elapsedBefore + _clock.Elapsed.TotalSeconds,
+                };
+                persist();
+                using var rng = random.get_rng_state();
+                var path = checkpoints.Save(state, parameters, optimizerState, null, rng, extra);
+                emit(new CheckpointSaved(_step, path));
+                return path;
+            }
+            finally
+            {
+                foreach (var t in parameters.Values.Concat(optimizerState.Values).Concat(extra.Values)) t.Dispose();
+            }
         }
 
         private TrainingResult Finish()
@@ -229,10 +235,11 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
         {
             var settings = session.Settings;
             var files = new JsonArray();
-            foreach (var f in settings.SequenceFiles.Count > 0 ? settings.SequenceFiles : [_plan.DatasetPath]) files.Add(Path.GetFileName(f));
+            foreach (var f in settings.SequenceFiles.Count > 0 ? settings.SequenceFiles : [_plan.DatasetPath]) files.Add(ShortName(f));
             return new JsonObject
             {
-                ["base_model"] = _plan.Model,
+                ["command"] = settings.Command,
+                ["base_model"] = ShortName(_plan.Model),
                 ["method"] = _plan.Method.ToString().ToLowerInvariant(),
                 ["sequence_files"] = files,
                 ["corpus_sha256"] = session.Corpus.Hash,
@@ -256,6 +263,10 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
                 ["finished"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             };
         }
+
+        // The file and its folder ("bbp/train.csv"): enough to tell sources apart without this machine's paths.
+        private static string ShortName(string path) =>
+            Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) is { Length: > 0 } parent ? $"{parent}/{Path.GetFileName(path)}" : Path.GetFileName(path);
 
         private RunRecordFile Record() => new()
         {

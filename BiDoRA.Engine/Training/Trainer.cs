@@ -1,6 +1,5 @@
 using System.Diagnostics;
 using System.Text.Json.Nodes;
-using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.Runtime;
@@ -87,6 +86,9 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         }
     }
 
+    /// <summary>One phase of a run: what it trains on, for how long, and whether it searches magnitudes and keeps its best weights.</summary>
+    private sealed record Phase(TrainingPhase Kind, int Steps, BatchStream Stream, bool UpperLevel, bool KeepsBest);
+
     /// <summary>The phases, evaluations and checkpoints of one run.</summary>
     private sealed class RunLoop(TrainingSession session, CheckpointStore checkpoints, Action<TrainingEvent> emit, Action persist, ILogger logger)
     {
@@ -100,132 +102,118 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         private Dictionary<string, Tensor>? _best;
         private IReadOnlyDictionary<string, double>? _bestMetrics;
 
-        private string BestFile => Path.Combine(_plan.OutputDirectory, "checkpoints", "best.safetensors");
-
         public TrainingResult Execute(bool resume, CancellationToken ct, Action<int> reportStep)
         {
             var data = session.Data;
             var mainSteps = MainSteps();
-            var retrainSteps = session.IsBiLevel ? Math.Max(0, _plan.RetrainSteps) : 0;
+            var retrainSteps = session.IsBiLevel ? Math.Max(0, _plan.RetrainSteps ?? mainSteps) : 0;
+            var selectsBest = _plan.Select == SelectionRule.Best;
             var totalSteps = mainSteps + retrainSteps;
 
-            CheckpointState? restored = null;
-            SafetensorsFile? restoredTensors = null;
-            if (resume && checkpoints.Latest() is { } latest)
+            // Single-level methods train in one phase on D_tr ∪ D_val, the rows BiDoRA's two levels use between them;
+            // BiDoRA searches (direction on D_tr, magnitudes on D_val), then retrains direction and head on
+            // D_tr ∪ D_val with the magnitudes fixed. Only the phase that produces the final weights selects a
+            // checkpoint, and only on the selection split, which nothing trains on.
+            var upperStream = new BatchStream(data.Validation, _plan.BatchSize, _plan.Seed + 1, TrainingDataLoader.BatchOrder);
+            List<Phase> phases =
+            [
+                new(session.IsBiLevel ? TrainingPhase.Search : TrainingPhase.Train, mainSteps,
+                    new BatchStream(session.IsBiLevel ? data.Train : data.AllTraining, _plan.BatchSize, _plan.Seed, TrainingDataLoader.BatchOrder),
+                    UpperLevel: session.IsBiLevel, KeepsBest: selectsBest && retrainSteps == 0),
+            ];
+            if (retrainSteps > 0)
             {
-                (restored, restoredTensors) = CheckpointStore.Open(latest);
+                phases.Add(new(TrainingPhase.Retrain, retrainSteps,
+                    new BatchStream(data.AllTraining, _plan.BatchSize, _plan.Seed + 2, TrainingDataLoader.BatchOrder), UpperLevel: false, KeepsBest: selectsBest));
             }
+
+            using var restored = resume && checkpoints.Latest() is { } latest ? CheckpointStore.Open(latest) : null;
             if (!resume) RunFolder.WriteRecord(_plan.OutputDirectory, RunFolder.Describe(session, DateTimeOffset.UtcNow));
 
             emit(new RunStarted(totalSteps, session.Parameters.Groups, session.Model.parameters().Sum(p => p.numel()),
                 session.Device.ToString(), data.Train.Count, data.Validation.Count, data.Test.Count));
 
-            var lowerStream = new BatchStream(data.Train, _plan.BatchSize, _plan.Seed, TrainingDataLoader.BatchOrder);
-            var upperStream = new BatchStream(data.Validation, _plan.BatchSize, _plan.Seed + 1, TrainingDataLoader.BatchOrder);
-            var retrainStream = new BatchStream(data.AllTraining, _plan.BatchSize, _plan.Seed + 2, TrainingDataLoader.BatchOrder);
-            using var lower = session.LowerOptimizer();
+            var optimizer = session.LowerOptimizer(retrain: restored?.State.Phase == TrainingPhase.Retrain);
             using var upper = session.UpperOptimizer();
-            var lowerSchedule = new LearningRateScheduler(mainSteps, _plan.WarmupFraction, _plan.Schedule);
             var upperSchedule = new LearningRateScheduler(Math.Max(1, mainSteps / Math.Max(1, _plan.Unroll)), _plan.WarmupFraction, _plan.Schedule);
-            var phase = session.IsBiLevel ? TrainingPhase.Search : TrainingPhase.Train;
+            var first = 0;
             var phaseStep = 0;
             var upperSteps = 0;
-
-            if (restored is not null)
+            try
             {
-                using (restoredTensors)
+                if (restored is not null)
                 {
-                    (phase, phaseStep, upperSteps) = (restored.Phase, restored.PhaseStep, restored.UpperSteps);
-                    _globalStep = restored.GlobalStep;
-                    _elapsedBefore = restored.ElapsedSeconds;
-                    (_bestMetric, _bestStep, _stale) = (restored.BestMetric, restored.BestStep, restored.EvaluationsWithoutImprovement);
-                    if (phase == TrainingPhase.Retrain) session.PrepareRetraining();
-                    session.Load(Read(restoredTensors!, "param."));
-                    lower.ImportState(name => restoredTensors!.Read("opt.lower." + name));
-                    if (restoredTensors!.Contains("opt.upper.step")) upper.ImportState(name => restoredTensors.Read("opt.upper." + name));
-                    (phase == TrainingPhase.Retrain ? retrainStream : lowerStream).Restore(restored.LowerStream);
-                    if (restored.UpperStream is { } u) upperStream.Restore(u);
-                    random.set_rng_state(restoredTensors.Read("rng.torch").to(ScalarType.Byte));
-                    if (File.Exists(BestFile))
-                    {
-                        using var best = SafetensorsFile.Open(BestFile);
-                        _best = best.Names.ToDictionary(n => n, n => best.Read(n));
-                    }
+                    var state = restored.State;
+                    first = phases.FindIndex(p => p.Kind == state.Phase);
+                    if (first < 0) throw new InvalidDataException($"The checkpoint is in the {state.Phase} phase, which this run's plan does not have.");
+                    (phaseStep, upperSteps) = (state.PhaseStep, state.UpperSteps);
+                    _globalStep = state.GlobalStep;
+                    _elapsedBefore = state.ElapsedSeconds;
+                    (_bestMetric, _bestStep, _stale) = (state.BestMetric, state.BestStep, state.EvaluationsWithoutImprovement);
+                    if (state.Phase == TrainingPhase.Retrain) session.PrepareRetraining();
+                    var parameters = restored.Parameters();
+                    session.Load(parameters);
+                    foreach (var t in parameters.Values) t.Dispose();
+                    optimizer.ImportState(restored.LowerOptimizer);
+                    if (restored.HasUpperOptimizer) upper.ImportState(restored.UpperOptimizer);
+                    phases[first].Stream.Restore(state.LowerStream);
+                    if (state.UpperStream is { } u) upperStream.Restore(u);
+                    using (var rng = restored.RngState()) random.set_rng_state(rng);
+                    _best = checkpoints.LoadBest();
+                    logger.LogInformation("Resumed {Directory} at step {Step}", _plan.OutputDirectory, _globalStep);
                 }
-                logger.LogInformation("Resumed {Directory} at step {Step}", _plan.OutputDirectory, _globalStep);
+
+                _clock.Start();
+                for (var index = first; index < phases.Count; index++)
+                {
+                    var phase = phases[index];
+                    if (index > first)
+                    {
+                        // Only retraining follows another phase: m is fixed and a fresh optimiser takes over.
+                        phaseStep = 0;
+                        session.PrepareRetraining();
+                        optimizer.Dispose();
+                        optimizer = session.LowerOptimizer(retrain: true);
+                    }
+                    var schedule = new LearningRateScheduler(phase.Steps, _plan.WarmupFraction, _plan.Schedule);
+                    var learningRate = phase.Kind == TrainingPhase.Retrain ? _plan.RetrainLearningRate ?? _plan.LearningRate : _plan.LearningRate;
+                    while (phaseStep < phase.Steps)
+                    {
+                        if (ct.IsCancellationRequested) return Cancel(phase, phaseStep, upperStream, upperSteps, optimizer, upper);
+                        var started = _clock.Elapsed;
+                        var (loss, reg, tokens, lastBatch) = session.LowerStep(optimizer, phase.Stream, schedule.Factor(phaseStep));
+                        double? upperLoss = null;
+                        double? upperLr = null;
+                        if (phase.UpperLevel && (phaseStep + 1) % Math.Max(1, _plan.Unroll) == 0)
+                        {
+                            var upperFactor = upperSchedule.Factor(upperSteps);
+                            (var u, var upperTokens) = session.UpperStep(upper, upperStream, lastBatch, upperFactor, learningRate * schedule.Factor(phaseStep));
+                            upperLoss = u;
+                            upperLr = _plan.UpperLearningRate * upperFactor;
+                            tokens += upperTokens;
+                            upperSteps++;
+                        }
+                        phaseStep++;
+                        _globalStep++;
+                        reportStep(_globalStep);
+                        var seconds = Math.Max(1e-9, (_clock.Elapsed - started).TotalSeconds);
+                        emit(new StepCompleted(phase.Kind, _globalStep, totalSteps, loss, upperLoss, reg, learningRate * schedule.Factor(phaseStep - 1),
+                            upperLr, tokens / seconds, Eta(totalSteps)));
+                        var last = phaseStep == phase.Steps;
+                        if ((phaseStep % Math.Max(1, _plan.EvalEvery) == 0 || last) && EvaluateAndTrack(phase)) last = true;
+                        if (phaseStep % Math.Max(1, _plan.CheckpointEvery) == 0 || last)
+                        {
+                            Save(phase, phaseStep, upperStream, upperSteps, optimizer, upper);
+                        }
+                        if (last) break;
+                    }
+                    // The phase hands on its best weights (to retraining, or to the test set).
+                    if (phase.KeepsBest && _best is not null) session.Load(_best);
+                }
             }
-
-            _clock.Start();
-            // Search or single-level phase.
-            if (phase != TrainingPhase.Retrain)
+            finally
             {
-                while (phaseStep < mainSteps)
-                {
-                    if (ct.IsCancellationRequested) return Cancel(phase, phaseStep, lowerStream, upperStream, upperSteps, lower, upper);
-                    var started = _clock.Elapsed;
-                    var (loss, reg, tokens, lastBatch) = session.LowerStep(lower, lowerStream, lowerSchedule.Factor(phaseStep));
-                    double? upperLoss = null;
-                    double? upperLr = null;
-                    if (session.IsBiLevel && (phaseStep + 1) % Math.Max(1, _plan.Unroll) == 0)
-                    {
-                        var upperFactor = upperSchedule.Factor(upperSteps);
-                        (var u, var upperTokens) = session.UpperStep(upper, upperStream, lastBatch, upperFactor);
-                        upperLoss = u;
-                        upperLr = _plan.UpperLearningRate * upperFactor;
-                        tokens += upperTokens;
-                        upperSteps++;
-                    }
-                    phaseStep++;
-                    _globalStep++;
-                    reportStep(_globalStep);
-                    var seconds = Math.Max(1e-9, (_clock.Elapsed - started).TotalSeconds);
-                    emit(new StepCompleted(phase, _globalStep, totalSteps, loss, upperLoss, reg, _plan.LearningRate * lowerSchedule.Factor(phaseStep - 1),
-                        upperLr, tokens / seconds, Eta(totalSteps)));
-                    var last = phaseStep == mainSteps;
-                    if (phaseStep % Math.Max(1, _plan.EvalEvery) == 0 || last)
-                    {
-                        var stop = EvaluateAndTrack(phaseStep, keepBest: true);
-                        if (stop) last = true;
-                    }
-                    if (phaseStep % Math.Max(1, _plan.CheckpointEvery) == 0 || last)
-                    {
-                        Save(phase, phaseStep, lowerStream, upperStream, upperSteps, lower, upper);
-                    }
-                    if (last) break;
-                }
-                if (_best is not null) session.Load(_best);
-                if (retrainSteps > 0)
-                {
-                    phase = TrainingPhase.Retrain;
-                    phaseStep = 0;
-                    session.PrepareRetraining();
-                    lower.Dispose();
-                }
-            }
-
-            if (phase == TrainingPhase.Retrain)
-            {
-                using var retrain = restored?.Phase == TrainingPhase.Retrain ? lower : session.LowerOptimizer();
-                if (restored?.Phase == TrainingPhase.Retrain) { /* state already imported into this optimiser */ }
-                var schedule = new LearningRateScheduler(retrainSteps, _plan.WarmupFraction, _plan.Schedule);
-                while (phaseStep < retrainSteps)
-                {
-                    if (ct.IsCancellationRequested) return Cancel(phase, phaseStep, retrainStream, upperStream, upperSteps, retrain, upper);
-                    var started = _clock.Elapsed;
-                    var (loss, reg, tokens, _) = session.LowerStep(retrain, retrainStream, schedule.Factor(phaseStep));
-                    phaseStep++;
-                    _globalStep++;
-                    reportStep(_globalStep);
-                    var seconds = Math.Max(1e-9, (_clock.Elapsed - started).TotalSeconds);
-                    emit(new StepCompleted(phase, _globalStep, totalSteps, loss, null, reg, _plan.LearningRate * schedule.Factor(phaseStep - 1),
-                        null, tokens / seconds, Eta(totalSteps)));
-                    var last = phaseStep == retrainSteps;
-                    if (phaseStep % Math.Max(1, _plan.EvalEvery) == 0 || last) EvaluateAndTrack(phaseStep, keepBest: false);
-                    if (phaseStep % Math.Max(1, _plan.CheckpointEvery) == 0 || last)
-                    {
-                        Save(phase, phaseStep, retrainStream, upperStream, upperSteps, retrain, upper);
-                    }
-                }
+                optimizer.Dispose();
             }
 
             return Finish();
@@ -246,25 +234,36 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             return TimeSpan.FromSeconds(perStep * Math.Max(0, totalSteps - _globalStep));
         }
 
-        /// <summary>Evaluates on D_val; returns true when early stopping says to stop.</summary>
-        private bool EvaluateAndTrack(int phaseStep, bool keepBest)
+        /// <summary>
+        /// Evaluates on the selection split when the plan selects the best checkpoint, else on D_val, which every
+        /// method trains on in some phase (labelled in-sample); returns true when early stopping says to stop.
+        /// </summary>
+        private bool EvaluateAndTrack(Phase phase)
         {
-            var predictions = session.Predict(session.Data.Validation, Math.Max(1, _plan.BatchSize * 2));
+            var selecting = session.Data.Selection.Count > 0;
+            var rows = selecting ? session.Data.Selection : session.Data.Validation;
+            var predictions = session.Predict(rows, Math.Max(1, _plan.BatchSize * 2));
             var metrics = Metrics(predictions);
-            emit(new Evaluated(_globalStep, "validation", metrics, Samples(predictions)));
+            emit(new Evaluated(_globalStep, selecting ? SelectionSplit : "validation", metrics, Samples(predictions)) { InSample = !selecting });
             if (session.Dora.Count > 0) emit(session.MagnitudeStatistics(_globalStep));
-            SaveAnalysisSnapshot();
-            if (!keepBest) return false;
-            var (key, higherIsBetter) = session.Data.Task == TaskKind.Regression ? ("mse", false) : ("mcc", true);
+            WeightDecomposition.WriteSnapshot(session, _globalStep, logger, phase.Kind);
+            if (!phase.KeepsBest)
+            {
+                // Last-step rule: the metrics reported with the run are those of its final evaluation.
+                (_bestMetrics, _bestStep) = (metrics, _globalStep);
+                return false;
+            }
+            var key = MetricCatalog.Primary(session.Data.Task);
+            var higherIsBetter = MetricCatalog.HigherIsBetter(key);
             var value = metrics.TryGetValue(key, out var v) && double.IsFinite(v) ? v : metrics.GetValueOrDefault("loss");
+            if (!metrics.ContainsKey(key) || !double.IsFinite(v)) higherIsBetter = false;
             var improved = _bestMetric is null || (higherIsBetter ? value > _bestMetric : value < _bestMetric);
             if (improved)
             {
                 (_bestMetric, _bestStep, _stale, _bestMetrics) = (value, _globalStep, 0, metrics);
                 if (_best is not null) foreach (var t in _best.Values) t.Dispose();
                 _best = session.TrainableSnapshot();
-                Directory.CreateDirectory(Path.GetDirectoryName(BestFile)!);
-                SafetensorsWriter.Write(BestFile, _best);
+                checkpoints.SaveBest(_best);
                 return false;
             }
             _stale++;
@@ -290,87 +289,34 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         private static IReadOnlyList<PredictionSample> Samples(IReadOnlyList<ExamplePrediction> predictions) =>
             predictions.Take(200).Select(p => new PredictionSample(p.Example.Sequence, p.Example.Label, p.Predicted, p.Probabilities)).ToList();
 
-        /// <summary>
-        /// The adapted matrices' A, B and m (LoRA: A and B; full fine-tuning: the target matrices' weights) at this step,
-        /// for the ΔM–ΔD analysis (<see cref="WeightDecomposition"/>); small by design, W0 stays in the model folder.
-        /// </summary>
-        private void SaveAnalysisSnapshot()
+        private string Save(Phase phase, int phaseStep, BatchStream upperStream, int upperSteps, AdamW lower, AdamW upper)
         {
-            using var scope = NewDisposeScope();
-            var tensors = new Dictionary<string, Tensor>();
-            if (session.Adapted.Count > 0)
-            {
-                foreach (var (name, layer) in session.Adapted)
-                {
-                    tensors[name + WeightDecomposition.LoraASuffix] = layer.LoraA.detach().cpu();
-                    tensors[name + WeightDecomposition.LoraBSuffix] = layer.LoraB.detach().cpu();
-                    if (layer is Adapters.DoraLinear d) tensors[name + WeightDecomposition.MagnitudeSuffix] = d.Magnitude.detach().cpu();
-                }
-            }
-            else
-            {
-                // Full fine-tuning: the matrices the adapters would have wrapped, as row statistics against W0 (two
-                // vectors per matrix; the matrices themselves would make each snapshot a sizeable part of the model).
-                var targets = session.Model.Backbone.named_modules()
-                    .Where(m => m.module is TorchSharp.Modules.Linear && Adapters.AdapterInjector.Matches(m.name, _plan.TargetModules))
-                    .Select(m => (m.name, ((TorchSharp.Modules.Linear)m.module).weight!.detach()))
-                    .ToList();
-                try
-                {
-                    foreach (var (name, value) in WeightDecomposition.FullSnapshot(session.ModelFolder, targets)) tensors[name] = value;
-                }
-                catch (InvalidDataException e)
-                {
-                    // The analysis is a by-product: a base model that cannot be read again must not stop training.
-                    logger.LogWarning("No analysis snapshot at step {Step}: {Message}", _globalStep, e.Message);
-                    return;
-                }
-            }
-            var metadata = new Dictionary<string, string>
-            {
-                ["step"] = _globalStep.ToString(System.Globalization.CultureInfo.InvariantCulture),
-                ["method"] = _plan.Method.ToString(),
-                ["scaling"] = RunFolder.Number(_plan.Alpha / _plan.Rank),
-            };
+            var parameters = session.TrainableSnapshot();
+            var lowerState = lower.ExportState();
+            var upperState = session.IsBiLevel ? upper.ExportState() : null;
             try
             {
-                SafetensorsWriter.Write(WeightDecomposition.SnapshotPath(_plan.OutputDirectory, _globalStep), tensors, metadata);
+                // A checkpoint must be one to go back to: weights that went NaN or infinite (an infinite gradient can do
+                // that behind a finite loss) stop the run here instead of replacing the last good checkpoint.
+                if (FirstNonFinite(parameters) is { } broken)
+                    throw new TrainingDivergedException($"The parameter {broken} became NaN or infinite");
+                var state = new CheckpointState
+                {
+                    Phase = phase.Kind, PhaseStep = phaseStep, GlobalStep = _globalStep, LowerStream = phase.Stream.Position,
+                    UpperStream = session.IsBiLevel ? upperStream.Position : null, UpperSteps = upperSteps,
+                    BestMetric = _bestMetric, BestStep = _bestStep, EvaluationsWithoutImprovement = _stale,
+                    ElapsedSeconds = _elapsedBefore + _clock.Elapsed.TotalSeconds,
+                };
+                persist();
+                using var rng = random.get_rng_state();
+                var path = checkpoints.Save(state, parameters, lowerState, upperState, rng);
+                emit(new CheckpointSaved(_globalStep, path));
+                return path;
             }
             finally
             {
-                foreach (var t in tensors.Values) t.Dispose();
+                foreach (var t in parameters.Values.Concat(lowerState.Values).Concat(upperState?.Values ?? [])) t.Dispose();
             }
-        }
-
-        private string Save(TrainingPhase phase, int phaseStep, BatchStream lowerStream, BatchStream upperStream, int upperSteps, AdamW lower, AdamW upper)
-        {
-            var tensors = new Dictionary<string, Tensor>();
-            foreach (var (name, value) in session.TrainableSnapshot()) tensors["param." + name] = value;
-            // A checkpoint must be one to go back to: weights that went NaN or infinite (an infinite gradient can do
-            // that behind a finite loss) stop the run here instead of replacing the last good checkpoint.
-            if (FirstNonFinite(tensors) is { } broken)
-            {
-                foreach (var t in tensors.Values) t.Dispose();
-                throw new TrainingDivergedException($"The parameter {broken["param.".Length..]} became NaN or infinite");
-            }
-            foreach (var (name, value) in lower.ExportState()) tensors["opt.lower." + name] = value;
-            if (session.IsBiLevel) foreach (var (name, value) in upper.ExportState()) tensors["opt.upper." + name] = value;
-            using (var rng = random.get_rng_state())
-            {
-                tensors["rng.torch"] = rng.to(ScalarType.Int64);   // safetensors has no U8 here
-            }
-            var state = new CheckpointState
-            {
-                Phase = phase, PhaseStep = phaseStep, GlobalStep = _globalStep, LowerStream = lowerStream.Position,
-                UpperStream = session.IsBiLevel ? upperStream.Position : null, UpperSteps = upperSteps,
-                BestMetric = _bestMetric, BestStep = _bestStep, EvaluationsWithoutImprovement = _stale,
-                ElapsedSeconds = _elapsedBefore + _clock.Elapsed.TotalSeconds,
-            };
-            persist();
-            var path = checkpoints.Save(state, tensors);
-            foreach (var t in tensors.Values) t.Dispose();
-            emit(new CheckpointSaved(_globalStep, path));
-            return path;
         }
 
         private static string? FirstNonFinite(Dictionary<string, Tensor> tensors)
@@ -384,9 +330,9 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             return null;
         }
 
-        private TrainingResult Cancel(TrainingPhase phase, int phaseStep, BatchStream lowerStream, BatchStream upperStream, int upperSteps, AdamW lower, AdamW upper)
+        private TrainingResult Cancel(Phase phase, int phaseStep, BatchStream upperStream, int upperSteps, AdamW lower, AdamW upper)
         {
-            var path = Save(phase, phaseStep, lowerStream, upperStream, upperSteps, lower, upper);
+            var path = Save(phase, phaseStep, upperStream, upperSteps, lower, upper);
             emit(new RunCancelled(_globalStep, path));
             return new TrainingResult(RunOutcome.Cancelled, _plan.OutputDirectory, new Dictionary<string, double>(), _globalStep, null);
         }
@@ -401,6 +347,11 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
                 ["test"] = ToJson(test),
                 ["validation_best"] = _bestMetrics is null ? null : ToJson(_bestMetrics),
                 ["best_step"] = _bestStep,
+                // What chose the final weights and whether the metrics above were measured on training data.
+                ["selection_rule"] = _plan.Select.ToString().ToLowerInvariant(),
+                ["selection_split"] = session.Data.Selection.Count > 0 ? SelectionSplit : "validation",
+                ["selection_rows"] = session.Data.Selection.Count > 0 ? session.Data.Selection.Count : session.Data.Validation.Count,
+                ["validation_in_sample"] = session.Data.Selection.Count == 0,
                 ["steps"] = _globalStep,
                 ["paper_parameter_count"] = session.Parameters.PaperCount,
                 ["trainable_parameters"] = session.Parameters.Total,
@@ -414,14 +365,13 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             return new TrainingResult(RunOutcome.Completed, _plan.OutputDirectory, test, _globalStep, null);
         }
 
+        private const string SelectionSplit = "selection";
+
         private static JsonObject ToJson(IReadOnlyDictionary<string, double> metrics)
         {
             var o = new JsonObject();
             foreach (var (k, v) in metrics) o[k] = double.IsFinite(v) ? v : null;
             return o;
         }
-
-        private static Dictionary<string, Tensor> Read(SafetensorsFile file, string prefix) =>
-            file.Names.Where(n => n.StartsWith(prefix, StringComparison.Ordinal)).ToDictionary(n => n[prefix.Length..], n => file.Read(n));
     }
 }

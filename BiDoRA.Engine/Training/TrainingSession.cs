@@ -34,23 +34,8 @@ internal sealed class TrainingSession : IDisposable
         random.manual_seed(plan.Seed);
         _esm = model ?? EsmModel.FromPretrained(modelFolder, Device).Model;
         Tokenizer = _esm.Tokenizer;
-        var config = _esm.Config;
-        var head = new TaskHead(config.HiddenSize, data.ClassCount, config.HiddenDropoutProb, plan.Pooling, Device, ScalarType.Float32);
-        using (no_grad())
-        {
-            // transformers' _init_weights for the fresh classifier: N(0, initializer_range), zero bias.
-            foreach (var (name, p) in head.named_parameters())
-            {
-                if (name.EndsWith("weight", StringComparison.Ordinal)) p.normal_(0, config.InitializerRange);
-                else p.zero_();
-            }
-        }
-        Model = new SequenceModel(_esm.Backbone, head);
-        Adapted = AdapterInjector.Inject(_esm.Backbone, new AdapterOptions
-        {
-            Method = plan.Method, Rank = plan.Rank, Alpha = plan.Alpha, Dropout = plan.Dropout,
-            TargetModules = plan.TargetModules, DetachNorm = plan.DetachNorm,
-        });
+        (Model, Adapted) = RunModelBuilder.Build(_esm, plan, data.ClassCount, Device, training: true);
+        var head = Model.Head;
         Dora = Adapted.Select(a => a.Layer).OfType<DoraLinear>().ToList();
         _direction = Adapted.SelectMany(a => a.Layer.DirectionParameters).ToList();
         _magnitudes = Dora.Select(d => d.Magnitude).ToList();
@@ -100,8 +85,8 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>A session over a model already in memory (the benchmark's randomly initialised catalog models); it takes ownership.</summary>
     internal static TrainingSession Create(RunPlan plan, TrainingData data, EsmModel model) => new(plan, data, "(in memory)", model);
 
-    /// <summary>The optimiser of a phase: one group over what that phase trains.</summary>
-    public AdamW LowerOptimizer()
+    /// <summary>The optimiser of a phase: one group over what that phase trains (retraining has its own learning rate and weight decay).</summary>
+    public AdamW LowerOptimizer(bool retrain = false)
     {
         IReadOnlyList<Parameter> parameters = Plan.Method switch
         {
@@ -109,7 +94,9 @@ internal sealed class TrainingSession : IDisposable
             AdapterMethod.Dora => [.. _direction, .. _magnitudes, .. _head],
             _ => [.. _direction, .. _head],
         };
-        return new AdamW([new ParameterGroupSettings("lower", parameters, Plan.LearningRate, Plan.WeightDecay)]);
+        return retrain
+            ? new AdamW([new ParameterGroupSettings("lower", parameters, Plan.RetrainLearningRate ?? Plan.LearningRate, Plan.RetrainWeightDecay ?? Plan.WeightDecay)])
+            : new AdamW([new ParameterGroupSettings("lower", parameters, Plan.LearningRate, Plan.WeightDecay)]);
     }
 
     public AdamW UpperOptimizer() =>
@@ -166,15 +153,19 @@ internal sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// BiDoRA's upper step: the hypergradient for m on a D_val batch (the finite-difference passes on the lower batch
-    /// just used), then AdamW on m.
+    /// just used), then AdamW on m. <paramref name="lowerLearningRate"/> is the lower level's learning rate at this
+    /// step: ξ of the unrolled mode, whose virtual step is then the real one.
     /// </summary>
-    public (double UpperLoss, long Tokens) UpperStep(AdamW optimizer, BatchStream validation, IReadOnlyList<LabeledSequence> lowerBatch, double learningRateFactor)
+    public (double UpperLoss, long Tokens) UpperStep(AdamW optimizer, BatchStream validation, IReadOnlyList<LabeledSequence> lowerBatch, double learningRateFactor, double lowerLearningRate)
     {
         using var scope = NewDisposeScope();
         var upperBatch = validation.Next();
         using var upper = Encode(upperBatch);
         using var lower = Encode(lowerBatch);
-        var settings = new HypergradientSettings(Plan.Hypergradient, Plan.Xi, Plan.FiniteDifferenceRadius);
+        // Unrolled: ξ is the current lower-level learning rate (the DARTS derivation; ξ = 1 would take a virtual SGD
+        // step about 1/lr times the real one). Finite difference: Plan.Xi, 1 as in Betty's darts.
+        var xi = Plan.Hypergradient == HypergradientMode.Unrolled ? lowerLearningRate : Plan.Xi;
+        var settings = new HypergradientSettings(Plan.Hypergradient, xi, Plan.FiniteDifferenceRadius);
         // The virtual step of the unrolled mode follows the whole lower objective; for the other modes the
         // regulariser does not depend on m and is left out of the extra passes.
         var withRegularizer = Plan.Hypergradient == HypergradientMode.Unrolled && Plan.RegularizerWeight != 0;
@@ -224,43 +215,17 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>Predictions for <paramref name="examples"/> in eval mode, in their order.</summary>
     public IReadOnlyList<ExamplePrediction> Predict(IReadOnlyList<LabeledSequence> examples, int batchSize)
     {
-        var results = new ExamplePrediction[examples.Count];
-        var order = Enumerable.Range(0, examples.Count).OrderBy(i => examples[i].Sequence.Length).ToArray();
         Model.eval();
         try
         {
-            using var _ = no_grad();
-            for (var start = 0; start < order.Length; start += batchSize)
-            {
-                using var scope = NewDisposeScope();
-                var indices = order.Skip(start).Take(batchSize).ToArray();
-                var batch = indices.Select(i => examples[i]).ToList();
-                using var encoded = Encode(batch);
-                var logits = Model.call(encoded.InputIds, encoded.AttentionMask).to(ScalarType.Float64).cpu();
-                if (Data.Task == TaskKind.Regression)
-                {
-                    var values = logits.squeeze(-1).data<double>().ToArray();
-                    for (var k = 0; k < indices.Length; k++)
-                        results[indices[k]] = new ExamplePrediction(examples[indices[k]], Scaler.Unscale(values[k]), null);
-                }
-                else
-                {
-                    var probabilities = nn.functional.softmax(logits, -1);
-                    var classes = probabilities.shape[1];
-                    var flat = probabilities.data<double>().ToArray();
-                    for (var k = 0; k < indices.Length; k++)
-                    {
-                        var p = flat.AsSpan((int)(k * classes), (int)classes).ToArray();
-                        results[indices[k]] = new ExamplePrediction(examples[indices[k]], Array.IndexOf(p, p.Max()), p);
-                    }
-                }
-            }
+            var regression = Data.Task == TaskKind.Regression;
+            var outputs = BatchedInference.Run(Model, Tokenizer, examples.Select(e => e.Sequence).ToList(), batchSize, regression, Device);
+            return examples.Select((e, i) => new ExamplePrediction(e, regression ? Scaler.Unscale(outputs[i].Value) : outputs[i].Value, outputs[i].Probabilities)).ToList();
         }
         finally
         {
             Model.train();
         }
-        return results;
     }
 
     public MagnitudesSnapshot MagnitudeStatistics(int step)
@@ -291,8 +256,6 @@ internal sealed class TrainingSession : IDisposable
             p.copy_(value);
         }
     }
-
-    public Dictionary<string, Tensor> InitialValues => _initial;
 
     /// <summary>Name of a parameter in the model (for snapshots of the initial values).</summary>
     private Dictionary<string, Tensor> Snapshot(IEnumerable<Parameter> parameters)

@@ -27,7 +27,4 @@ internal static class ApiProblems
 
     public static ProblemHttpResult TooLarge(string field, string message) =>
         TypedResults.Problem(Details(StatusCodes.Status413PayloadTooLarge, "Too large", message, field));
-
-    public static ProblemHttpResult Unprocessable(IDictionary<string, string[]> errors, string detail) =>
-        TypedResults.Problem(Details(StatusCodes.Status422UnprocessableEntity, "The file could not be imported", errors, detail));
 }

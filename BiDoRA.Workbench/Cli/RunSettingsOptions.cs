@@ -15,6 +15,7 @@ internal sealed class RunSettingsOptions
     public RunSettingsOptions(string stepsDescription)
     {
         Task.AcceptOnlyFromAmong(TaskNames);
+        Select.AcceptOnlyFromAmong("last", "best");
         Steps = new Option<int?>("--steps") { Description = stepsDescription };
     }
 
@@ -44,7 +45,19 @@ internal sealed class RunSettingsOptions
 
     public Option<HypergradientMode> Hypergradient { get; } = new("--hypergradient") { DefaultValueFactory = _ => HypergradientMode.FiniteDifference };
 
-    public Option<int> RetrainSteps { get; } = new("--retrain-steps") { Description = "BiDoRA: steps of the retraining phase (0 skips it)." };
+    public Option<int?> RetrainSteps { get; } = new("--retrain-steps") { Description = "BiDoRA: steps of the retraining phase (default: as many as the search; 0 skips it)." };
+
+    public Option<double?> RetrainLearningRate { get; } = new("--retrain-lr") { Description = "BiDoRA: learning rate of the retraining phase (default: --lr)." };
+
+    public Option<double?> RetrainWeightDecay { get; } = new("--retrain-weight-decay") { Description = "BiDoRA: weight decay of the retraining phase (default: the main weight decay)." };
+
+    public Option<string> Select { get; } = new("--select")
+    {
+        Description = "Final weights: last (the last step, default) or best (best evaluation on a held-out selection split of --selection-fraction).",
+        DefaultValueFactory = _ => "last",
+    };
+
+    public Option<double> SelectionFraction { get; } = new("--selection-fraction") { Description = "With --select best: share of the training rows held out for selection.", DefaultValueFactory = _ => 0.1 };
 
     public Option<int> EvalEvery { get; } = new("--eval-every") { Description = "Evaluate (and save an analysis snapshot) every N steps.", DefaultValueFactory = _ => RunPlan.DefaultEvalEvery };
 
@@ -63,7 +76,7 @@ internal sealed class RunSettingsOptions
         Option[] all =
         [
             Dataset, TestFile, Model, Task, Steps, Epochs, BatchSize, LearningRate, UpperLearningRate, Rank, Alpha, Targets, Hypergradient,
-            RetrainSteps, EvalEvery, CheckpointEvery, Device, DataDirectory, SequenceColumn, LabelColumn,
+            RetrainSteps, RetrainLearningRate, RetrainWeightDecay, Select, SelectionFraction, EvalEvery, CheckpointEvery, Device, DataDirectory, SequenceColumn, LabelColumn,
         ];
         foreach (var option in all) command.Options.Add(option);
     }
@@ -88,6 +101,10 @@ internal sealed class RunSettingsOptions
         TargetModules = parse.GetValue(Targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         Hypergradient = parse.GetValue(Hypergradient),
         RetrainSteps = parse.GetValue(RetrainSteps),
+        RetrainLearningRate = parse.GetValue(RetrainLearningRate),
+        RetrainWeightDecay = parse.GetValue(RetrainWeightDecay),
+        Select = parse.GetValue(Select) == "best" ? SelectionRule.Best : SelectionRule.Last,
+        SelectionFraction = parse.GetValue(SelectionFraction),
         EvalEvery = parse.GetValue(EvalEvery),
         CheckpointEvery = parse.GetValue(CheckpointEvery),
         Device = parse.GetValue(Device)!,

@@ -29,7 +29,7 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
     {
         try
         {
-            return await predictions.UsePredictorAsync(runId, (p, _) => p.Task == TaskKind.Regression ? null : p.ClassNames, cancellationToken);
+            return await predictions.UsePredictorAsync(runId, p => p.Task == TaskKind.Regression ? null : p.ClassNames, cancellationToken);
         }
         catch (PredictionException)
         {
@@ -47,7 +47,7 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
             progress?.Report(1);
             return cached;
         }
-        var scan = await predictions.UsePredictorAsync(runId, (predictor, _) =>
+        var scan = await predictions.UsePredictorAsync(runId, predictor =>
             Guard(() => new MutationalScanner([predictor], request.ClassName).Scan(wt, constraints, progress, cancellationToken), "className"), cancellationToken);
         logger.LogInformation("Scanned {Count} substitutions of a {Length}-residue sequence with run {RunId}.", scan.Cells.Count, wt.Length, runId);
         _scans.Set(key, scan);
@@ -59,7 +59,7 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
     {
         Guard(options.Validate, "options");
         var scan = await ScanAsync(runId, request, progress is null ? null : new Progress<double>(p => progress.Report(p * 0.5)), cancellationToken);
-        return await predictions.UsePredictorAsync(runId, (predictor, _) =>
+        return await predictions.UsePredictorAsync(runId, predictor =>
             DesignSearch.Run(new MutationalScanner([predictor], request.ClassName), scan, options,
                 progress is null ? null : new Progress<double>(p => progress.Report(0.5 + p * 0.5)), cancellationToken), cancellationToken);
     }
@@ -70,7 +70,7 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
     {
         var s = Guard(() => MutationalScanner.NormaliseSequence(sequence ?? ""), "sequence");
         if (steps is < 1 or > 1024) throw Invalid("steps", $"Steps must be between 1 and 1024, not {steps}.");
-        return predictions.UsePredictorAsync(runId, (predictor, _) =>
+        return predictions.UsePredictorAsync(runId, predictor =>
             Guard(() => ResidueAttributor.Explain(predictor, s, steps, className, baseline, cancellationToken), "className"), cancellationToken);
     }
 
@@ -96,18 +96,18 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
         var rows = page.Rows.Where(r => SequenceValidation.Of(r.Sequence).IsValid && r.Sequence.Length <= EsmTokenizer.MaxResidues).ToList();
         if (rows.Count < 2) throw Invalid("datasetId", $"Dataset '{dataset.Name}' has fewer than 2 usable sequences to map.");
         var sequences = rows.Select(r => r.Sequence).ToList();
-        var map = await predictions.UsePredictorAsync(runId, (predictor, run) =>
+        var map = await predictions.UsePredictorAsync(runId, predictor =>
         {
             var tuned = RunEmbeddings.Mean(predictor, sequences, 16, progress is null ? null : new Progress<double>(p => progress.Report(0.5 + p * 0.5)), cancellationToken);
             IReadOnlyList<double[]> baseline;
             try
             {
-                using var embedder = EsmEmbedder.Load(predictor.BaseModel, EsmPrecision.Float32, run.Plan.Device);
+                using var embedder = EsmEmbedder.Load(predictor.BaseModel, EsmPrecision.Float32, "auto");
                 baseline = embedder.EmbedAsync(sequences, 16, null, cancellationToken).ToBlockingEnumerable(cancellationToken).Select(e => e.MeanEmbedding).ToList();
             }
             catch (Exception e) when (e is Engine.Checkpoints.CheckpointFormatException or IOException)
             {
-                throw Invalid("runId", $"The base model of run '{run.Name}' cannot be read for the map: {e.Message}");
+                throw Invalid("runId", $"The base model of '{runId}' cannot be read for the map (a merged folder has no masked-LM head): {e.Message}");
             }
             progress?.Report(0.5);
             var b = PrincipalComponents.Project(baseline);
@@ -115,7 +115,7 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
             var points = rows.Select((r, i) => new EmbeddingMapPoint(r.Id, r.Sequence, r.Label,
                 dataset.Task == TaskKind.Regression && double.TryParse(r.Label, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : null,
                 r.Split, b.Coordinates[i][0], b.Coordinates[i].ElementAtOrDefault(1), t.Coordinates[i][0], t.Coordinates[i].ElementAtOrDefault(1))).ToList();
-            return new EmbeddingMap(run.Id, dataset.Id, dataset.Name, dataset.Task, points, b.ExplainedVarianceRatio, t.ExplainedVarianceRatio, page.Total - rows.Count);
+            return new EmbeddingMap(runId, dataset.Id, dataset.Name, dataset.Task, points, b.ExplainedVarianceRatio, t.ExplainedVarianceRatio, page.Total - rows.Count);
         }, cancellationToken);
         _maps.Set(key, map);
         return map;

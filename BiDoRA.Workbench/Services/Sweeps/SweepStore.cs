@@ -5,7 +5,7 @@ using JsonSerializer = System.Text.Json.JsonSerializer;
 namespace BiDoRA.Workbench.Services.Sweeps;
 
 /// <summary>Sweeps in the database, as JSON documents (exactly what the API shows), like runs.</summary>
-internal sealed class SweepStore
+internal sealed class SweepStore : ISweepStore
 {
     private readonly ILiteCollection<BsonDocument> _sweeps;
 
@@ -31,8 +31,6 @@ internal sealed class SweepStore
     /// <summary>Newest first.</summary>
     public IReadOnlyList<SweepRecord> List() =>
         _sweeps.FindAll().Select(FromDocument).OrderByDescending(s => s.CreatedAt).ToList();
-
-    public bool Delete(string id) => RecordId.IsValid(id) && _sweeps.Delete(id);
 
     private static SweepRecord FromDocument(BsonDocument doc) =>
         JsonSerializer.Deserialize<SweepRecord>(doc["json"].AsString, WorkbenchJson.Options)
