@@ -58,6 +58,7 @@ internal static class WorkbenchServices
         services.AddSingleton<DatasetService>();
         services.AddHostedService<SampleSeeder>();
         services.AddSingleton<PredictionService>();
+        services.AddSingleton<Services.Design.DesignService>();
 
         // Events and the queue; recovery is registered first so it runs before the queue looks for work.
         services.AddSingleton<RunEventWriter>();

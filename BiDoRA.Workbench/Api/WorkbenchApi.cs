@@ -15,6 +15,7 @@ internal static class WorkbenchApi
         api.MapPredictionsApi();
         api.MapAnalysisApi();
         api.MapSweepsApi();
+        api.MapDesignApi();
         return app;
     }
 }

@@ -2,6 +2,7 @@ using System.CommandLine;
 using System.Globalization;
 using System.Text;
 using BiDoRA.Engine.Data;
+using BiDoRA.Engine.Design;
 using BiDoRA.Engine.Prediction;
 
 namespace BiDoRA.Workbench.Cli;
@@ -27,9 +28,11 @@ internal static class PredictCommand
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
         var dataDir = new Option<string>("--data-dir") { DefaultValueFactory = _ => "./data" };
+        var attributions = new Option<FileInfo?>("--attributions") { Description = "With --run: also write per-residue integrated-gradients attributions as JSON (baseline: the <mask> embedding)." };
+        var igSteps = new Option<int>("--ig-steps") { Description = "Integrated-gradients steps.", DefaultValueFactory = _ => ResidueAttributor.DefaultSteps };
         var command = new Command("predict", "Predict labels or values for sequences with a trained model, or with a sweep's runs of one method as an ensemble.")
         {
-            run, model, sweep, method, input, output, batch, device, dataDir,
+            run, model, sweep, method, input, output, batch, device, dataDir, attributions, igSteps,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -67,6 +70,12 @@ internal static class PredictCommand
                 var path = parse.GetValue(output)!.FullName;
                 await File.WriteAllTextAsync(path, Csv(sequences, predictions, predictor), ct);
                 await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote {predictions.Count} prediction(s) to {path}.");
+                if (parse.GetValue(attributions) is { } attributionFile)
+                {
+                    var explained = sequences.Select(s => new { id = s.Id, attribution = ResidueAttributor.Explain(predictor, s.Sequence, parse.GetValue(igSteps), cancellationToken: ct) }).ToList();
+                    await File.WriteAllTextAsync(attributionFile.FullName, System.Text.Json.JsonSerializer.Serialize(explained, Services.WorkbenchJson.Options), ct);
+                    await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote attributions of {explained.Count} sequence(s) to {attributionFile.FullName} (largest completeness error {explained.Max(e => Math.Abs(e.attribution.CompletenessError)):G3}).");
+                }
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)

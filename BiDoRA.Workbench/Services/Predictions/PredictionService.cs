@@ -172,7 +172,23 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
 
     public void Dispose() => _predictors.Dispose();
 
-    private async Task<RunPredictions> PredictCoreAsync(Target run, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken)
+    /// <summary>
+    /// Runs <paramref name="work"/> with the run's (or trained model's) cached predictor, loaded on first use, on a worker
+    /// thread: the seam the design tools (scans, attributions, embedding maps) share with prediction, so one merged model
+    /// serves all of them.
+    /// </summary>
+    /// <exception cref="PredictionException">Unknown, not finished, or its folder cannot be loaded.</exception>
+    internal Task<T> UsePredictorAsync<T>(string runId, Func<Predictor, T> work, CancellationToken cancellationToken = default) =>
+        UseAsync(ReadyRun(runId), work, cancellationToken);
+
+    /// <summary>A key that changes when the weights do (retrained or resumed), for caches of results.</summary>
+    internal string WeightsStamp(string runId)
+    {
+        var run = ReadyRun(runId);
+        return $"{run.Id}|{File.GetLastWriteTimeUtc(run.Weights).Ticks}";
+    }
+
+    private async Task<T> UseAsync<T>(Target run, Func<Predictor, T> work, CancellationToken cancellationToken)
     {
         var stamp = File.GetLastWriteTimeUtc(run.Weights);
         return await Task.Run(() =>
@@ -191,24 +207,26 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
                 logger.LogWarning(e, "{Id} could not be loaded for prediction.", run.Id);
                 throw new PredictionException(PredictionProblem.RunNotReady, "id", $"{run.Label} cannot predict: {e.Message}");
             }
-            using (lease)
-            {
-                var predictor = lease.Predictor;
-                var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.BatchSize, cancellationToken);
-                var classes = predictor.ClassNames;
-                var rows = new List<PredictionRow>(raw.Count);
-                for (var i = 0; i < raw.Count; i++)
-                {
-                    var normalised = SequenceNormalizer.Normalise(sequences[i].Sequence);
-                    IReadOnlyDictionary<string, double>? probabilities = raw[i].Probabilities is { } p
-                        ? p.Select((q, k) => (Name: classes is not null && k < classes.Count ? classes[k] : k.ToString(CultureInfo.InvariantCulture), q)).ToDictionary(x => x.Name, x => x.q)
-                        : null;
-                    rows.Add(new PredictionRow(sequences[i].Id, normalised, raw[i].Label, raw[i].Value, probabilities, normalised.Length > Engine.Esm.EsmTokenizer.MaxResidues));
-                }
-                return new RunPredictions(run.Id, run.Name, predictor.Task, classes, rows);
-            }
+            using (lease) return work(lease.Predictor);
         }, cancellationToken);
     }
+
+    private Task<RunPredictions> PredictCoreAsync(Target run, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken) =>
+        UseAsync(run, predictor =>
+        {
+            var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.BatchSize, cancellationToken);
+            var classes = predictor.ClassNames;
+            var rows = new List<PredictionRow>(raw.Count);
+            for (var i = 0; i < raw.Count; i++)
+            {
+                var normalised = SequenceNormalizer.Normalise(sequences[i].Sequence);
+                IReadOnlyDictionary<string, double>? probabilities = raw[i].Probabilities is { } p
+                    ? p.Select((q, k) => (Name: classes is not null && k < classes.Count ? classes[k] : k.ToString(CultureInfo.InvariantCulture), q)).ToDictionary(x => x.Name, x => x.q)
+                    : null;
+                rows.Add(new PredictionRow(sequences[i].Id, normalised, raw[i].Label, raw[i].Value, probabilities, normalised.Length > Engine.Esm.EsmTokenizer.MaxResidues));
+            }
+            return new RunPredictions(run.Id, run.Name, predictor.Task, classes, rows);
+        }, cancellationToken);
 
     /// <summary>What predicts: a completed run or an imported trained model.</summary>
     private sealed record Target(string Id, string Name, string Label, string Weights, int BatchSize, Func<Predictor> Load);
