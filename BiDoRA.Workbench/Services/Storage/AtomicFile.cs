@@ -14,8 +14,10 @@ internal static class AtomicFile
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
-                stream.Flush(flushToDisk: true);
+                if (stream.CanWrite) stream.Flush(flushToDisk: true);
             }
+            // A writer that disposed the stream has flushed it to the OS but not to disk: open it again to sync it.
+            using (var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) written.Flush(flushToDisk: true);
             File.Move(temporary, path, overwrite: true);
         }
         finally
