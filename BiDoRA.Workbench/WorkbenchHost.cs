@@ -1,6 +1,7 @@
 using BiDoRA.Workbench.Api;
 using BiDoRA.Workbench.Components;
 using BiDoRA.Workbench.Security;
+using BiDoRA.Workbench.Services.Cluster;
 using BiDoRA.Workbench.Services.Events;
 using Microsoft.AspNetCore.Hosting.Server.Features;
 using Microsoft.Extensions.FileProviders;
@@ -68,6 +69,7 @@ public static class WorkbenchHost
         app.MapOpenApi();
         app.MapWorkbenchApi();
         app.MapHub<TrainingHub>(TrainingHub.Path);
+        if (app.Services.GetService<Hangfire.JobStorage>() is not null) app.MapClusterDashboard();
         app.MapRazorComponents<App>().AddInteractiveServerRenderMode();
     }
 }

@@ -39,4 +39,12 @@ public sealed class WorkbenchOptions
 
     /// <summary>A batch this large is written at once.</summary>
     public int EventFlushBatchSize { get; set; } = 50;
+
+    public const string SharedDirectoryKey = "Workbench:SharedDirectory";
+
+    /// <summary>
+    /// Cluster mode: the folder every node mounts at the same path (NFS, an HPC file system); it takes the place of
+    /// <see cref="DataDirectory"/> for datasets, runs, models and keys.
+    /// </summary>
+    public string? SharedDirectory { get; set; }
 }

@@ -1,6 +1,7 @@
 using BiDoRA.Workbench.Api;
 using BiDoRA.Workbench.Security;
 using BiDoRA.Workbench.Services;
+using BiDoRA.Workbench.Services.Cluster;
 using BiDoRA.Workbench.Services.Datasets;
 using BiDoRA.Workbench.Services.Evaluation;
 using BiDoRA.Workbench.Services.Events;
@@ -24,6 +25,12 @@ internal static class WorkbenchServices
 
     public static void AddWorkbenchServices(this WebApplicationBuilder builder, IReadOnlyList<string> urls)
     {
+        var cluster = builder.Configuration.GetSection(ClusterOptions.SectionName).Get<ClusterOptions>() ?? new ClusterOptions();
+        // Every node of a cluster keeps datasets, runs, models and keys in the folder they all mount.
+        if (cluster.Enabled && builder.Configuration[WorkbenchOptions.SharedDirectoryKey] is { Length: > 0 } shared)
+        {
+            builder.Configuration[$"{WorkbenchOptions.SectionName}:{nameof(WorkbenchOptions.DataDirectory)}"] = shared;
+        }
         var section = builder.Configuration.GetSection(WorkbenchOptions.SectionName);
         var options = section.Get<WorkbenchOptions>() ?? new WorkbenchOptions();
         if (options.MaxUploadBytes <= 0) throw new WorkbenchStartupException("Workbench:MaxUploadBytes must be a positive number of bytes.");
@@ -43,7 +50,8 @@ internal static class WorkbenchServices
 
         // Storage: one database, one store per kind of record.
         services.AddSingleton<WorkbenchPaths>();
-        services.AddEmbeddedStores();
+        if (cluster.Enabled) services.AddClusterWebNode(cluster);
+        else services.AddEmbeddedStores();
         services.AddSingleton<ModelDownloads>();
         services.AddSingleton<ModelLibrary>();
         services.AddSingleton<TrainedModelLibrary>();
@@ -63,9 +71,14 @@ internal static class WorkbenchServices
         services.AddSingleton<RunArtifacts>();
         services.AddSingleton<RunExports>();
         services.AddEvaluationServices();
-        services.AddHostedService<RunRecovery>();
-        services.AddSingleton<RunQueue>();
-        services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
+        services.AddSingleton<RunAttempt>();
+        if (!cluster.Enabled)
+        {
+            services.AddHostedService<RunRecovery>();
+            services.AddSingleton<RunQueue>();
+            services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<RunQueue>());
+            services.AddHostedService(sp => sp.GetRequiredService<RunQueue>());
+        }
 
         // HTTP surface.
         services.ConfigureHttpJsonOptions(o => WorkbenchJson.Configure(o.SerializerOptions));

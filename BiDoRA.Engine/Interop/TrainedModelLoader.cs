@@ -29,6 +29,9 @@ public static class TrainedModelLoader
             $"a transformers folder {HuggingFaceModelFolder.ConfigFileName}, {HuggingFaceModelFolder.WeightsFileName} and {HuggingFaceModelFolder.VocabularyFileName}.");
     }
 
+    /// <summary>Whether <paramref name="folder"/>'s config.json declares a trained EsmForSequenceClassification (not a base model to train on).</summary>
+    public static bool IsTrainedClassifier(string folder) => MergedModelReader.IsClassificationFolder(folder);
+
     /// <summary>Loads a trained model with its adapter (if any) merged into plain weights.</summary>
     /// <exception cref="InvalidDataException">A file is missing or wrong; the message names the file and, where it is about weights, the tensor.</exception>
     /// <exception cref="IOException">A checkpoint file is malformed (<see cref="CheckpointFormatException"/>) or missing.</exception>

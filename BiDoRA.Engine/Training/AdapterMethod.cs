@@ -4,8 +4,9 @@ namespace BiDoRA.Engine.Training;
 
 /// <summary>
 /// How the backbone is adapted. JSON writes the names users type (full, lora, dora, bidora) under every naming
-/// policy, so run.json, the API, the hub and <c>compare</c> agree.
+/// policy, so run.json, the API, the hub and <c>compare</c> agree; older spellings ("BiDora") still read.
 /// </summary>
+[JsonConverter(typeof(AdapterMethodJsonConverter))]
 public enum AdapterMethod
 {
     /// <summary>Every weight trains.</summary>

@@ -32,7 +32,8 @@ public static class RunFolder
     {
         WriteIndented = true,
         PropertyNamingPolicy = JsonNamingPolicy.CamelCase,
-        Converters = { new JsonStringEnumConverter() },
+        // The method converter first: it, not the general enum converter, decides how methods are spelled.
+        Converters = { new AdapterMethodJsonConverter(), new JsonStringEnumConverter() },
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 

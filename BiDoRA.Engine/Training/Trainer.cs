@@ -118,13 +118,13 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             List<Phase> phases =
             [
                 new(session.IsBiLevel ? TrainingPhase.Search : TrainingPhase.Train, mainSteps,
-                    new BatchStream(session.IsBiLevel ? data.Train : data.AllTraining, _plan.BatchSize, _plan.Seed, TrainingDataLoader.BatchOrder),
+                    new BatchStream(data.RowsFor(session.IsBiLevel ? TrainingPhase.Search : TrainingPhase.Train), _plan.BatchSize, _plan.Seed, TrainingDataLoader.BatchOrder),
                     UpperLevel: session.IsBiLevel, KeepsBest: selectsBest && retrainSteps == 0),
             ];
             if (retrainSteps > 0)
             {
                 phases.Add(new(TrainingPhase.Retrain, retrainSteps,
-                    new BatchStream(data.AllTraining, _plan.BatchSize, _plan.Seed + 2, TrainingDataLoader.BatchOrder), UpperLevel: false, KeepsBest: selectsBest));
+                    new BatchStream(data.RowsFor(TrainingPhase.Retrain), _plan.BatchSize, _plan.Seed + 2, TrainingDataLoader.BatchOrder), UpperLevel: false, KeepsBest: selectsBest));
             }
 
             using var restored = resume && checkpoints.Latest() is { } latest ? CheckpointStore.Open(latest) : null;

@@ -22,4 +22,10 @@ internal sealed record TrainingData(
     public int ClassCount => Task == TaskKind.Regression ? 1 : ClassNames?.Count ?? 2;
 
     public IReadOnlyList<LabeledSequence> AllTraining => [.. Train, .. Validation];
+
+    /// <summary>
+    /// The rows a phase's lower-level steps train on: BiDoRA's search D_tr (its upper level takes D_val);
+    /// single-level training and BiDoRA's retraining D_tr ∪ D_val.
+    /// </summary>
+    public IReadOnlyList<LabeledSequence> RowsFor(TrainingPhase phase) => phase == TrainingPhase.Search ? Train : AllTraining;
 }

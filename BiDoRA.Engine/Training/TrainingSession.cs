@@ -154,18 +154,15 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>
     /// BiDoRA's upper step: the hypergradient for m on a D_val batch (the finite-difference passes on the lower batch
     /// just used), then AdamW on m. <paramref name="lowerLearningRate"/> is the lower level's learning rate at this
-    /// step: ξ of the unrolled mode, whose virtual step is then the real one.
+    /// step (by default the plan's): ξ of the unrolled mode, whose virtual step is then the real one.
     /// </summary>
-    public (double UpperLoss, long Tokens) UpperStep(AdamW optimizer, BatchStream validation, IReadOnlyList<LabeledSequence> lowerBatch, double learningRateFactor, double lowerLearningRate)
+    public (double UpperLoss, long Tokens) UpperStep(AdamW optimizer, BatchStream validation, IReadOnlyList<LabeledSequence> lowerBatch, double learningRateFactor, double? lowerLearningRate = null)
     {
         using var scope = NewDisposeScope();
         var upperBatch = validation.Next();
         using var upper = Encode(upperBatch);
         using var lower = Encode(lowerBatch);
-        // Unrolled: ξ is the current lower-level learning rate (the DARTS derivation; ξ = 1 would take a virtual SGD
-        // step about 1/lr times the real one). Finite difference: Plan.Xi, 1 as in Betty's darts.
-        var xi = Plan.Hypergradient == HypergradientMode.Unrolled ? lowerLearningRate : Plan.Xi;
-        var settings = new HypergradientSettings(Plan.Hypergradient, xi, Plan.FiniteDifferenceRadius);
+        var settings = HypergradientSettingsFor(lowerLearningRate ?? Plan.LearningRate);
         // The virtual step of the unrolled mode follows the whole lower objective; for the other modes the
         // regulariser does not depend on m and is left out of the extra passes.
         var withRegularizer = Plan.Hypergradient == HypergradientMode.Unrolled && Plan.RegularizerWeight != 0;
@@ -180,6 +177,13 @@ internal sealed class TrainingSession : IDisposable
         optimizer.Step(learningRateFactor, result.Magnitudes);
         return (result.UpperLoss, upper.Lengths.Sum() + 3L * lower.Lengths.Sum());
     }
+
+    /// <summary>
+    /// Unrolled: ξ is the current lower-level learning rate (the DARTS derivation; ξ = 1 would take a virtual SGD
+    /// step about 1/lr times the real one). Finite difference: <see cref="RunPlan.Xi"/>, 1 as in Betty's darts.
+    /// </summary>
+    internal HypergradientSettings HypergradientSettingsFor(double lowerLearningRate) =>
+        new(Plan.Hypergradient, Plan.Hypergradient == HypergradientMode.Unrolled ? lowerLearningRate : Plan.Xi, Plan.FiniteDifferenceRadius);
 
     /// <summary>Before retraining: m is fixed and, by default, the direction and head restart from their initial values.</summary>
     public void PrepareRetraining()

@@ -5,7 +5,7 @@ namespace BiDoRA.Workbench.Cli;
 /// <summary>The workbench executable's verbs; <c>serve</c> is the default.</summary>
 internal static class CommandLineApp
 {
-    private static readonly string[] Verbs = ["serve", "train", "predict", "embed", "inspect", "bench", "sweep", "compare", "export", "pretrain", "scan", "score-variants"];
+    private static readonly string[] Verbs = ["serve", "train", "predict", "embed", "inspect", "bench", "sweep", "compare", "export", "pretrain", "worker", "scan", "score-variants"];
 
     /// <param name="args">Command line; without a verb, <c>serve</c> is assumed.</param>
     /// <param name="configuration">Where output and errors go (tests capture them); the console when null.</param>
@@ -23,6 +23,7 @@ internal static class CommandLineApp
             CompareCommand.Create(),
             BenchCommand.Create(),
             ExportCommand.Create(),
+            WorkerCommand.Create(),
             ScanCommand.Create(),
             ScoreVariantsCommand.Create(),
         };

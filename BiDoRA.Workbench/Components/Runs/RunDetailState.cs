@@ -53,6 +53,14 @@ public sealed class RunDetailState(bool biLevel)
 
     public IReadOnlyList<MagnitudesSnapshot> Magnitudes { get; private set; } = [];
 
+    /// <summary>Pretraining: the base model's held-out perplexity (measured before the first step).</summary>
+    public double? BasePerplexity { get; private set; }
+
+    /// <summary>Pretraining: the held-out perplexity at the latest evaluation, and its step.</summary>
+    public double? Perplexity { get; private set; }
+
+    public int? PerplexityStep { get; private set; }
+
     /// <summary>Shows the stored progress of a run until its first step event arrives.</summary>
     public void ShowStored(RunProgress progress)
     {
@@ -78,6 +86,11 @@ public sealed class RunDetailState(bool biLevel)
                 return ApplyStep(step);
             case Evaluated { Split: "validation" or "selection" } evaluated:
                 MetricsInSample = evaluated.InSample;
+                if (evaluated.Metrics.TryGetValue("perplexity", out var perplexity))
+                {
+                    (Perplexity, PerplexityStep) = (perplexity, evaluated.Step);
+                    BasePerplexity = evaluated.Metrics.TryGetValue("base_perplexity", out var basePerplexity) ? basePerplexity : BasePerplexity;
+                }
                 // The headline metrics are drawn; the others wait in the legend.
                 return new RunEventEffect(null, evaluated.Metrics
                     .OrderBy(m => RunFigures.MetricOrder(m.Key))

@@ -11,6 +11,7 @@ internal static class RunFigures
     {
         "mcc" => 0, "accuracy" => 1, "roc_auc" => 2, "f1_macro" => 3, "f1_weighted" => 4,
         "spearman" => 0, "pearson" => 1, "r2" => 2, "mse" => 3, "rmse" => 4, "mae" => 5,
+        "perplexity" => 0, "base_perplexity" => 1, "masked_accuracy" => 4,
         _ => 10,
     };
 

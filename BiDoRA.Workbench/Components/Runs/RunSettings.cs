@@ -95,6 +95,9 @@ public sealed class RunSettings
             "regularizerWeight" => "Regulariser weight",
             "upperValidationFraction" => "Upper validation share",
             "retrainSteps" => "Retraining steps",
+            "heldOutFraction" => "Held-out share",
+            "outputModel" => "New model's name",
+            "maxResidues" => "Crop length",
             _ => char.ToUpperInvariant(name[0]) + name[1..],
         };
     }

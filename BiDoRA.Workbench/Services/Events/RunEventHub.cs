@@ -24,9 +24,11 @@ internal sealed class RunEventHub : IAsyncDisposable
     private readonly RunStatusNotifier _notifier;
     private readonly ILogger<RunEventHub> _logger;
     private readonly Task _statusLoop;
+    private readonly IRunEventBus? _bus;
 
-    public RunEventHub(RunEventWriter writer, IRunEventStore store, IHubContext<TrainingHub> hub, RunStatusNotifier notifier, ILogger<RunEventHub> logger)
+    public RunEventHub(RunEventWriter writer, IRunEventStore store, IHubContext<TrainingHub> hub, RunStatusNotifier notifier, ILogger<RunEventHub> logger, IRunEventBus? bus = null)
     {
+        _bus = bus;
         _writer = writer;
         _store = store;
         _hub = hub;
@@ -53,6 +55,48 @@ internal sealed class RunEventHub : IAsyncDisposable
     {
         _statuses.Writer.TryWrite(run);
         _ = _notifier.NotifyAsync(run);
+        _bus?.StatusChanged(run);
+    }
+
+    /// <summary>
+    /// Before this process writes a run's events (a worker taking a run, a web node cancelling a queued one): continue
+    /// the numbering from what is stored, which another process may have extended since this one last wrote.
+    /// </summary>
+    public void Resync(string runId)
+    {
+        var feed = Feed(runId);
+        var stored = _store.LastSequence(runId);
+        lock (feed.Gate) feed.LastSequence = Math.Max(feed.LastSequence, stored);
+    }
+
+    /// <summary>
+    /// An event another process stored (cluster mode, through the bus): handed to this node's subscribers. Older or
+    /// repeated ones are ignored; after a jump, subscribers read what they missed from the store.
+    /// </summary>
+    public void Relay(RunEventEnvelope envelope)
+    {
+        var feed = Feed(envelope.RunId);
+        lock (feed.Gate)
+        {
+            if (envelope.Sequence <= feed.LastSequence) return;
+            feed.LastSequence = envelope.Sequence;
+            feed.Fan(envelope);
+        }
+    }
+
+    /// <summary>Relays what the store holds beyond what this node has seen, for runs someone here listens to (the bus was down, or a message lost).</summary>
+    public IReadOnlyList<string> CatchUp()
+    {
+        var advanced = new List<string>();
+        foreach (var feed in _feeds.Values.Where(f => f.IsValueCreated).Select(f => f.Value).Where(f => f.HasSubscribers))
+        {
+            long seen;
+            lock (feed.Gate) seen = feed.LastSequence;
+            var missed = _store.Read(feed.RunId, seen, limit: 10_000);
+            foreach (var envelope in missed) Relay(envelope);
+            if (missed.Count > 0) advanced.Add(feed.RunId);
+        }
+        return advanced;
     }
 
     /// <summary>Completes once everything published before the call is stored.</summary>

@@ -22,8 +22,11 @@ internal sealed class RunEventWriter : IAsyncDisposable
     private readonly int _batchSize;
     private readonly Task _loop;
 
-    public RunEventWriter(IRunEventStore events, IRunStore runs, IOptions<WorkbenchOptions> options, ILogger<RunEventWriter> logger)
+    private readonly IRunEventBus? _bus;
+
+    public RunEventWriter(IRunEventStore events, IRunStore runs, IOptions<WorkbenchOptions> options, ILogger<RunEventWriter> logger, IRunEventBus? bus = null)
     {
+        _bus = bus;
         _events = events;
         _runs = runs;
         _logger = logger;
@@ -114,6 +117,7 @@ internal sealed class RunEventWriter : IAsyncDisposable
                 _runs.Update(run.Key, record => Summarise(record, run));
             }
             foreach (var waiter in waiters) waiter.TrySetResult();
+            if (batch.Count > 0) _bus?.EventsStored([.. batch]);
         }
         catch (Exception ex)
         {

@@ -25,6 +25,14 @@ internal sealed class RunFeed(string runId, long lastSequence)
         }
     }
 
+    public bool HasSubscribers
+    {
+        get
+        {
+            lock (Gate) return _subscribers.Count > 0;
+        }
+    }
+
     /// <summary>Call under <see cref="Gate"/>; the channel receives every event numbered after this call.</summary>
     public Channel<RunEventEnvelope> AddSubscriber(int capacity)
     {

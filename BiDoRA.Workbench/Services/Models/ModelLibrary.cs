@@ -102,6 +102,10 @@ internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads 
         }
         var source = Path.GetFullPath(sourceFolder);
         if (!Directory.Exists(source)) throw new ModelImportException("path", $"no folder {source}.");
+        if (Engine.Interop.TrainedModelLoader.IsTrainedClassifier(source))
+        {
+            throw new ModelImportException("path", $"{source} is a trained EsmForSequenceClassification, not a base model: import it under Trained models, where Predict can use it.");
+        }
         try
         {
             using var folder = HuggingFaceModelFolder.Open(source);
@@ -165,7 +169,8 @@ internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads 
         foreach (var folder in Directory.EnumerateDirectories(paths.ModelsDirectory).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(folder);
-            if (!IsValidName(name) || ModelCatalog.Find(name) is not null || !HuggingFaceModelFolder.LooksLikeModelFolder(folder)) continue;
+            if (!IsValidName(name) || ModelCatalog.Find(name) is not null || !HuggingFaceModelFolder.LooksLikeModelFolder(folder)
+                || Engine.Interop.TrainedModelLoader.IsTrainedClassifier(folder)) continue;
             EsmConfig config;
             try
             {

@@ -258,6 +258,10 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
             return $"Run '{run.Name}' is {run.Status.ToString().ToLowerInvariant()}; only a completed run can predict." +
                    (run.Status is RunStatus.Queued or RunStatus.Running ? " Wait until it finishes." : run.Status.IsResumable() ? " Resume it to finish training first." : "");
         }
+        if (run.Plan.Kind == RunKind.Pretrain)
+        {
+            return $"Run '{run.Name}' pretrained a base model and has no task head to predict with; fine-tune a run on that model, then predict with it.";
+        }
         var folder = paths.RunFolder(run.Id);
         var weights = run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile;
         foreach (var file in new[] { weights, RunFolder.HeadFile, RunFolder.RunFile })

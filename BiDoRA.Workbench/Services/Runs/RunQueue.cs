@@ -8,11 +8,11 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// The persistent run queue: queued runs live in the database and start first-in first-out, one at a time (this
 /// machine trains on one device), on a worker thread of their own; request threads only enqueue, cancel and resume.
 /// </summary>
-internal sealed class RunQueue : BackgroundService
+internal sealed class RunQueue : BackgroundService, IRunQueue
 {
     private readonly IRunStore _runs;
     private readonly RunEventHub _events;
-    private readonly IRunExecutor _executor;
+    private readonly RunAttempt _attempt;
     private readonly ILogger<RunQueue> _logger;
     private readonly SemaphoreSlim _wake = new(0);
 
@@ -20,11 +20,11 @@ internal sealed class RunQueue : BackgroundService
     private readonly Lock _gate = new();
     private ActiveRun? _active;
 
-    public RunQueue(IRunStore runs, RunEventHub events, IRunExecutor executor, ILogger<RunQueue> logger)
+    public RunQueue(IRunStore runs, RunEventHub events, RunAttempt attempt, ILogger<RunQueue> logger)
     {
         _runs = runs;
         _events = events;
-        _executor = executor;
+        _attempt = attempt;
         _logger = logger;
     }
 
@@ -169,75 +169,8 @@ internal sealed class RunQueue : BackgroundService
         return (started, active);
     }
 
-    private async Task RunOneAsync(RunRecord run, ActiveRun active, CancellationToken stoppingToken)
-    {
-        _logger.LogInformation("Run {RunId} ({Method}, {Model}) starts{Resume}.", run.Id, run.Plan.Method, run.Plan.Model, run.Resume ? " from its last checkpoint" : "");
-        var reporter = new RunEventReporter(run.Id, _events, await ReplayOfAsync(run));
-        RunStatus status;
-        string? error = null;
-        try
-        {
-            // A thread of its own: training is long and CPU-bound and must not starve the request thread pool.
-            await Task.Factory.StartNew(
-                () => _executor.ExecuteAsync(run, run.Resume, reporter, active.Cancellation.Token),
-                CancellationToken.None,
-                TaskCreationOptions.LongRunning,
-                TaskScheduler.Default).Unwrap();
-
-            (status, error) = reporter.Terminal switch
-            {
-                RunFailed f => (RunStatus.Failed, f.Message),
-                RunCancelled => stoppingToken.IsCancellationRequested ? (RunStatus.Interrupted, Stopped) : (RunStatus.Cancelled, null),
-                _ => (RunStatus.Completed, null),
-            };
-        }
-        catch (OperationCanceledException) when (active.Cancellation.IsCancellationRequested)
-        {
-            if (reporter.Terminal is null) reporter.Report(new RunCancelled(reporter.LastStep, reporter.LastCheckpointPath));
-            (status, error) = stoppingToken.IsCancellationRequested ? (RunStatus.Interrupted, Stopped) : (RunStatus.Cancelled, null);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "Run {RunId} failed.", run.Id);
-            error = ex.Message;
-            if (reporter.Terminal is null) reporter.Report(new RunFailed(ex.Message, reporter.LastStep == 0 ? null : reporter.LastStep));
-            status = RunStatus.Failed;
-        }
-
-        try
-        {
-            await _events.FlushAsync(CancellationToken.None);
-        }
-        catch (Exception ex)
-        {
-            _logger.LogError(ex, "Storing the last events of run {RunId} failed.", run.Id);
-        }
-
-        var ended = _runs.Update(run.Id, r => r with
-        {
-            Status = status,
-            EndedAt = DateTimeOffset.UtcNow,
-            Error = error,
-            CancelRequested = false,
-            Resume = false,
-            FinalMetrics = reporter.Terminal is RunCompleted c ? c.TestMetrics : r.FinalMetrics,
-        });
-        _logger.LogInformation("Run {RunId} ended {Status}.", run.Id, status);
-        if (ended is not null) _events.PublishStatus(ended);
-    }
-
-    /// <summary>What of the stored events the attempt about to start will report again.</summary>
-    private async Task<ResumeReplay> ReplayOfAsync(RunRecord run)
-    {
-        if (run.LastSequence == 0 && run.Attempts <= 1) return ResumeReplay.None;
-        var stored = await _events.ReadAsync(run.Id, 0, long.MaxValue, CancellationToken.None);
-        var replay = ResumeReplay.After(stored, _executor.ResumePoint(run, run.Resume));
-        if (replay.UnrecordedCheckpoint is { } checkpoint) _events.Publish(run.Id, checkpoint);
-        if (replay.Remaining > 0) _logger.LogInformation("Run {RunId} reports {Count} stored events again; they are not stored twice.", run.Id, replay.Remaining);
-        return replay;
-    }
-
-    private const string Stopped = "The workbench stopped while this run was training. Resume continues from the last checkpoint.";
+    private Task RunOneAsync(RunRecord run, ActiveRun active, CancellationToken stoppingToken) =>
+        _attempt.ExecuteAsync(run, active.Cancellation.Token, () => stoppingToken.IsCancellationRequested, RunStatus.Interrupted);
 
     public override void Dispose()
     {

@@ -48,6 +48,12 @@ public sealed record RunRecord
 
     /// <summary>Sequence number of the last stored training event.</summary>
     public long LastSequence { get; init; }
+
+    /// <summary>Cluster mode: the Hangfire queue the run waits in (gpu, cpu).</summary>
+    public string? Queue { get; init; }
+
+    /// <summary>Cluster mode: the worker (<c>bidora worker --name</c>) that trains or trained the run last.</summary>
+    public string? Worker { get; init; }
 }
 
 /// <summary>The latest step a run reported.</summary>

@@ -130,7 +130,7 @@ public sealed class WeightDecompositionTests
         Assert.Equal(-3, result.Overall.Slope, 5);
         Assert.Equal(0.5, result.Overall.Intercept, 6);
         Assert.Equal(-1, result.Overall.Correlation, 9);
-        var query = Assert.Single(result.Fits, f => f.Scope == "attention.self.query");
+        var query = Assert.Single(result.Fits, f => f.Scope == "attention.self.query" && f.Phase is null);
         Assert.Equal(6, query.Count);
 
         // The cache answers while the snapshots are unchanged, and a changed snapshot is analysed afresh.
@@ -180,14 +180,16 @@ public sealed class WeightDecompositionTests
         Assert.True(result.Outcome == RunOutcome.Completed, result.Error);
 
         var analysis = WeightDecomposition.Analyze(dir);
-        Assert.Equal([2, 4], analysis.Steps);        // evaluated every 2 of 4 steps
+        // Evaluated every 2 of 4 steps; BiDoRA retrains by default for as many steps as it searched.
+        int[] steps = method == AdapterMethod.BiDora ? [2, 4, 6, 8] : [2, 4];
+        Assert.Equal(steps, analysis.Steps);
         var expectedModules = method == AdapterMethod.Full
             ? analysis.Modules
             : RunFolder.ReadRecord(dir).AdaptedModules;
         Assert.Equal(expectedModules, analysis.Modules);
         Assert.NotEmpty(analysis.Modules);
         Assert.All(analysis.Modules, m => Assert.Matches(@"\.(query|value)$", m));
-        Assert.Equal(analysis.Modules.Count * 2, analysis.Points.Count);
+        Assert.Equal(analysis.Modules.Count * steps.Length, analysis.Points.Count);
         Assert.All(analysis.Points, p =>
         {
             Assert.True(double.IsFinite(p.DeltaM) && p.DeltaM > 0, $"{p.Module}@{p.Step}: ΔM {p.DeltaM}");

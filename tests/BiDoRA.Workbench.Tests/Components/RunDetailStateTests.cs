@@ -134,4 +134,20 @@ public sealed class RunDetailStateTests
 
         Assert.Equal(31, state.Step);
     }
+
+    [Fact]
+    public void Pretraining_evaluations_keep_the_base_and_the_current_perplexity()
+    {
+        var state = new RunDetailState(biLevel: false);
+        var baseline = state.Apply(new Evaluated(0, "validation", new Dictionary<string, double> { ["perplexity"] = 33.3, ["base_perplexity"] = 33.3, ["loss"] = 3.5 }, []));
+        Assert.Equal((33.3, 33.3, 0), (state.BasePerplexity!.Value, state.Perplexity!.Value, state.PerplexityStep!.Value));
+        Assert.Equal(["perplexity", "base_perplexity", "loss"], baseline.Points.Select(p => p.Series.Name));
+
+        state.Apply(new Evaluated(50, "validation", new Dictionary<string, double> { ["perplexity"] = 17.5, ["base_perplexity"] = 33.3 }, []));
+        Assert.Equal((33.3, 17.5, 50), (state.BasePerplexity!.Value, state.Perplexity!.Value, state.PerplexityStep!.Value));
+
+        // Fine-tuning metrics leave them alone.
+        state.Apply(new Evaluated(60, "validation", new Dictionary<string, double> { ["mcc"] = 0.4 }, []));
+        Assert.Equal(17.5, state.Perplexity!.Value);
+    }
 }

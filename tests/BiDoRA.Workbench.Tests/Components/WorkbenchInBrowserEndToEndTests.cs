@@ -59,11 +59,11 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("[data-testid=dataset-rows] tbody tr").First).ToContainTextAsync("AGILKRW");
         await Shot(page, "datasets");
 
-        // New run: from the dataset's Train button; the form starts on that dataset with BiDoRA on tiny.
+        // New run: from the dataset's Train button; the form starts on that dataset with BiDoRA on the offline default, mini.
         await page.Locator("[data-testid=dataset-train]").First.ClickAsync();
         await Assertions.Expect(page).ToHaveURLAsync(new Regex("/runs/new\\?dataset=[0-9a-z]+$"), new() { Timeout = 30_000 });
         var trainable = page.Locator("[data-testid=new-run-trainable]");
-        await Assertions.Expect(trainable).ToHaveTextAsync("3,298");
+        await Assertions.Expect(trainable).ToHaveTextAsync("12,994");
         await page.Locator("input[data-testid=new-run-steps], [data-testid=new-run-steps] input").First.FillAsync(Steps.ToString());
         await page.Locator("input[data-testid=new-run-name], [data-testid=new-run-name] input").First.FillAsync("BBP BiDoRA");
         await page.GetByText("Advanced settings").ClickAsync();
@@ -93,7 +93,7 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
         await Assertions.Expect(page.Locator("[data-testid='download-adapter.safetensors']")).ToBeVisibleAsync();
         Assert.Equal(Steps, await PointsAsync(page));
         // The form's estimate is what the trainer reported.
-        await Assertions.Expect(page.Locator("[data-testid=run-summary]")).ToContainTextAsync("3,298 trainable");
+        await Assertions.Expect(page.Locator("[data-testid=run-summary]")).ToContainTextAsync("12,994 trainable");
         await Shot(page, "run-completed", fullPage: true);
 
         // The adapter downloads through the artifacts endpoint.

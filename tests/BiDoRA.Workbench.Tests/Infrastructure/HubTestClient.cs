@@ -13,6 +13,7 @@ internal sealed class HubTestClient : IAsyncDisposable
 {
     private readonly List<RunEventEnvelope> _live = [];
     private readonly List<RunEventEnvelope> _joined = [];
+    private readonly List<DateTimeOffset> _arrivals = [];
     private readonly Lock _gate = new();
     private readonly TaskCompletionSource _terminal = new(TaskCreationOptions.RunContinuationsAsynchronously);
 
@@ -21,7 +22,11 @@ internal sealed class HubTestClient : IAsyncDisposable
         Connection = connection;
         connection.On<RunEventEnvelope>("event", envelope =>
         {
-            lock (_gate) _live.Add(envelope);
+            lock (_gate)
+            {
+                _live.Add(envelope);
+                _arrivals.Add(DateTimeOffset.UtcNow);
+            }
             if (envelope.Event is RunCompleted or RunFailed or RunCancelled) _terminal.TrySetResult();
         });
     }
@@ -48,6 +53,15 @@ internal sealed class HubTestClient : IAsyncDisposable
         lock (_gate) _joined.AddRange(result.Events);
         if (result.Events.Any(e => e.Event is RunCompleted or RunFailed or RunCancelled)) _terminal.TrySetResult();
         return result;
+    }
+
+    /// <summary>When each of <see cref="Live"/> arrived (this machine's clock).</summary>
+    public IReadOnlyList<DateTimeOffset> LiveArrivals
+    {
+        get
+        {
+            lock (_gate) return [.. _arrivals];
+        }
     }
 
     public IReadOnlyList<RunEventEnvelope> Live

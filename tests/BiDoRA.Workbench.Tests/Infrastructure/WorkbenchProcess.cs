@@ -123,7 +123,7 @@ internal sealed partial class WorkbenchProcess : IAsyncDisposable
     }
 
     // The host that runs the tests runs the workbench too, whatever its install location.
-    private static string Dotnet() =>
+    internal static string Dotnet() =>
         Environment.GetEnvironmentVariable("DOTNET_HOST_PATH") is { Length: > 0 } host && File.Exists(host) ? host
         : Environment.ProcessPath is { } self && Path.GetFileNameWithoutExtension(self) == "dotnet" ? self
         : "dotnet";

@@ -22,17 +22,27 @@ internal static class PostgresCommands
     public static int Execute(this NpgsqlDataSource source, string sql, params object?[] parameters)
     {
         using var command = source.Command(sql, parameters);
-        return command.ExecuteNonQuery();
+        return PostgresRetry.Run(command.ExecuteNonQuery);
     }
 
+    public static object? Scalar(this NpgsqlDataSource source, string sql, params object?[] parameters)
+    {
+        using var command = source.Command(sql, parameters);
+        return PostgresRetry.Run(command.ExecuteScalar);
+    }
+
+    /// <summary>Every row of a command on the data source (retried whole while the server is away); the command is disposed.</summary>
     public static List<T> Query<T>(this NpgsqlCommand command, Func<NpgsqlDataReader, T> read)
     {
         using (command)
         {
-            using var reader = command.ExecuteReader();
-            var rows = new List<T>();
-            while (reader.Read()) rows.Add(read(reader));
-            return rows;
+            return PostgresRetry.Run(() =>
+            {
+                using var reader = command.ExecuteReader();
+                var rows = new List<T>();
+                while (reader.Read()) rows.Add(read(reader));
+                return rows;
+            });
         }
     }
 

@@ -34,15 +34,13 @@ internal sealed class PostgresRunEventStore(PostgresDatabase db) : IRunEventStor
     public long LastSequence(string runId)
     {
         if (!RecordId.IsValid(runId)) return 0;
-        using var command = db.DataSource.Command("select coalesce(max(seq), 0) from run_events where run_id = $1", runId);
-        return (long)command.ExecuteScalar()!;
+        return (long)db.DataSource.Scalar("select coalesce(max(seq), 0) from run_events where run_id = $1", runId)!;
     }
 
     public int Count(string runId)
     {
         if (!RecordId.IsValid(runId)) return 0;
-        using var command = db.DataSource.Command("select count(*) from run_events where run_id = $1", runId);
-        return (int)(long)command.ExecuteScalar()!;
+        return (int)(long)db.DataSource.Scalar("select count(*) from run_events where run_id = $1", runId)!;
     }
 
 }

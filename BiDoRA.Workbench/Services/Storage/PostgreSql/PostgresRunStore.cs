@@ -35,12 +35,19 @@ internal sealed class PostgresRunStore(PostgresDatabase db) : IRunStore
     public IReadOnlyList<RunRecord> ListByStatus(RunStatus status) =>
         db.DataSource.Command("select json from runs where status = $1 order by ticket", status.ToString()).Query(r => Read(r.GetString(0)));
 
-    public RunRecord? Update(string id, Func<RunRecord, RunRecord> change)
+    public RunRecord? Update(string id, Func<RunRecord, RunRecord> change) =>
+        RecordId.IsValid(id) ? PostgresRetry.Run(() => UpdateOnce(id, change)) : null;
+
+    private RunRecord? UpdateOnce(string id, Func<RunRecord, RunRecord> change)
     {
-        if (!RecordId.IsValid(id)) return null;
         using var connection = db.DataSource.OpenConnection();
         using var transaction = connection.BeginTransaction();
-        var current = connection.Command(transaction, "select json from runs where id = $1 for update", id).Query(r => Read(r.GetString(0))).SingleOrDefault();
+        RunRecord? current;
+        using (var select = connection.Command(transaction, "select json from runs where id = $1 for update", id))
+        using (var reader = select.ExecuteReader())
+        {
+            current = reader.Read() ? Read(reader.GetString(0)) : null;
+        }
         if (current is null) return null;
         var updated = change(current) with { QueuePosition = null };
         if (updated.Id != id) throw new InvalidOperationException("A run's id cannot change.");
@@ -56,18 +63,14 @@ internal sealed class PostgresRunStore(PostgresDatabase db) : IRunStore
     public RunRecord? NextQueued() =>
         db.DataSource.Command("select json from runs where status = $1 order by ticket limit 1", nameof(RunStatus.Queued)).Query(r => Read(r.GetString(0))).SingleOrDefault();
 
-    public long NextTicket()
-    {
-        using var command = db.DataSource.Command("select nextval('run_tickets')");
-        return (long)command.ExecuteScalar()!;
-    }
+    public long NextTicket() => (long)db.DataSource.Scalar("select nextval('run_tickets')")!;
 
 
     private RunRecord WithPosition(RunRecord run)
     {
         if (run.Status != RunStatus.Queued) return run;
-        using var command = db.DataSource.Command("select count(*) from runs where status = $1 and ticket < $2", nameof(RunStatus.Queued), run.QueueTicket);
-        return run with { QueuePosition = (int)(long)command.ExecuteScalar()! + 1 };
+        var ahead = (long)db.DataSource.Scalar("select count(*) from runs where status = $1 and ticket < $2", nameof(RunStatus.Queued), run.QueueTicket)!;
+        return run with { QueuePosition = (int)ahead + 1 };
     }
 
     private static string Json(RunRecord run) => JsonSerializer.Serialize(run, WorkbenchJson.Options);
