@@ -40,10 +40,11 @@ internal static class BenchCommand
         var markdown = new Option<FileInfo?>("--markdown") { Description = "Also write the report as Markdown (BENCHMARKS.md) to this file." };
         var appendix = new Option<FileInfo?>("--markdown-appendix") { Description = "Markdown file appended to the --markdown report." };
         var design = new Option<bool>("--design") { Description = "Time only the design tools: a scan of a 50-residue peptide and 32-step integrated gradients with 8M, masked marginal over a 300-residue protein with 35M (random weights)." };
+        var maskedPositions = new Option<int?>("--design-masked-positions") { Description = "With --design: time this many masked positions and scale to all 300 (default: all)." };
         var command = new Command("bench", "Measure training and inference speed and memory of the catalog's models (random weights) on this machine.")
         {
             models, methods, batch, length, steps, warmup, inference, rank, targets, threads, device, seed, matmul, ablations, prediction, predictionCount,
-            memorySteps, memoryModel, markdown, appendix, design,
+            memorySteps, memoryModel, markdown, appendix, design, maskedPositions,
         };
         command.SetAction(async (parse, ct) =>
         {
@@ -51,7 +52,8 @@ internal static class BenchCommand
             if (parse.GetValue(design))
             {
                 if (parse.GetValue(threads) is { } n) TorchSharp.torch.set_num_threads(n);
-                var figures = await Task.Factory.StartNew(() => DesignBench.Measure(progress: new SynchronousProgress(stderr), cancellationToken: ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                var figures = await Task.Factory.StartNew(() => DesignBench.Measure(repetitions: Math.Max(1, parse.GetValue(steps)), maskedPositions: parse.GetValue(maskedPositions),
+                    progress: new SynchronousProgress(stderr), cancellationToken: ct), ct, TaskCreationOptions.LongRunning, TaskScheduler.Default);
                 await parse.InvocationConfiguration.Output.WriteLineAsync(JsonSerializer.Serialize(figures, Json));
                 return 0;
             }

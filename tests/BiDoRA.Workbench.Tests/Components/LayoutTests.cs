@@ -26,7 +26,7 @@ public sealed class LayoutTests : IAsyncLifetime
         var layout = RenderLayout(darkMode: false);
         var nav = layout.Find("nav");
         var hrefs = nav.QuerySelectorAll("a").Select(a => a.GetAttribute("href")).ToList();
-        Assert.Equal(["", "datasets", "models", "runs", "sweeps", "compare", "predict"], hrefs);
+        Assert.Equal(["", "datasets", "models", "runs", "sweeps", "compare", "predict", "design", "variants", "embedding-map"], hrefs);
         Assert.Equal(["Home", "Datasets", "Models", "Runs", "Sweeps", "Compare", "Predict"], nav.QuerySelectorAll("a").Select(a => a.TextContent.Trim()));
         Assert.Contains("page body", layout.Find(".mud-main-content").TextContent);
     }
