@@ -17,7 +17,7 @@ internal static class ExportsApi
     }
 
     /// <returns>200 zip; 400 unknown format; 404 unknown run; 409 run not completed or the format not possible for it (full fine-tuning: merged only).</returns>
-    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> ExportRun(string id, string? format, RunStore runs, RunExports exports, CancellationToken cancellationToken)
+    public static async Task<Results<FileStreamHttpResult, ProblemHttpResult>> ExportRun(string id, string? format, IRunStore runs, RunExports exports, CancellationToken cancellationToken)
     {
         if (runs.Get(id) is not { } run) return ApiProblems.NotFound("id", $"No run has the id '{id}'.");
         ExportFormat chosen;

@@ -4,7 +4,7 @@ using BiDoRA.Workbench.Services.Storage;
 namespace BiDoRA.Workbench.Services.Runs;
 
 /// <summary>A completed run as a PEFT adapter or a merged transformers model, zipped for download (run page and /api/runs/{id}/export).</summary>
-internal sealed class RunExports(DatasetStore datasets, WorkbenchPaths paths, ILogger<RunExports> logger)
+internal sealed class RunExports(IDatasetStore datasets, WorkbenchPaths paths, ILogger<RunExports> logger)
 {
     /// <summary>The formats the run offers: none until it completes; full fine-tuning merged only.</summary>
     public IReadOnlyList<ExportFormat> Formats(RunRecord run) =>
