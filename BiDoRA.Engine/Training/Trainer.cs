@@ -238,7 +238,8 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             if (session.Dora.Count > 0) emit(session.MagnitudeStatistics(_globalStep));
             WeightDecomposition.WriteSnapshot(session, _globalStep, logger);
             if (!keepBest) return false;
-            var (key, higherIsBetter) = session.Data.Task == TaskKind.Regression ? ("mse", false) : ("mcc", true);
+            var key = MetricCatalog.Selection(session.Data.Task);
+            var higherIsBetter = MetricCatalog.HigherIsBetter(key);
             var value = metrics.TryGetValue(key, out var v) && double.IsFinite(v) ? v : metrics.GetValueOrDefault("loss");
             var improved = _bestMetric is null || (higherIsBetter ? value > _bestMetric : value < _bestMetric);
             if (improved)

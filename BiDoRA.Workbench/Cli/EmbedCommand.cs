@@ -62,7 +62,7 @@ internal static class EmbedCommand
                 await stderr.WriteLineAsync($"warning: {warning}");
             }
             await WriteAsync(options, folder, embedder, sequences, maxResidues, cancellationToken);
-            await stdout.WriteLineAsync($"Embedded {sequences.Count} sequence(s) with {folder} ({options.Precision.ToString().ToLowerInvariant()}) into {options.Output}.");
+            await stdout.WriteLineAsync($"Embedded {Components.Display.Plural(sequences.Count, "sequence")} with {folder} ({options.Precision.ToString().ToLowerInvariant()}) into {options.Output}.");
             return 0;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException)

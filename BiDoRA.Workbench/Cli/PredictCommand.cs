@@ -37,7 +37,7 @@ internal static class PredictCommand
                 }
                 var path = parse.GetValue(output)!.FullName;
                 await File.WriteAllTextAsync(path, Csv(sequences, predictions, predictor), ct);
-                await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote {predictions.Count} prediction(s) to {path}.");
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote {Components.Display.Plural(predictions.Count, "prediction")} to {path}.");
                 return 0;
             }
             catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException)

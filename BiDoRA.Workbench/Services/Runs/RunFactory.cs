@@ -1,4 +1,3 @@
-using System.Text.RegularExpressions;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services.Datasets;
@@ -11,9 +10,10 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// Checks a <see cref="NewRunRequest"/> field by field and turns it into a run: its own folder with a copy of the
 /// dataset (so deleting the dataset later never breaks the run) and a complete <see cref="RunPlan"/>.
 /// </summary>
-internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
+internal sealed class RunFactory(DatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
 {
     /// <summary>Field name (as in JSON) → messages; empty when the request is valid.</summary>
+    /// <remarks>Checks what only the workbench knows (datasets, models, enumeration names) and leaves the settings to <see cref="RunPlanValidator"/>.</remarks>
     public Dictionary<string, string[]> Validate(NewRunRequest request)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -37,35 +37,13 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
         CheckEnum<LearningRateSchedule>(request.Schedule, "schedule", Fail);
         CheckEnum<HypergradientMode>(request.Hypergradient, "hypergradient", Fail);
 
-        if (request.Steps is not null && request.Epochs is not null) Fail("epochs", "give steps or epochs, not both.");
-        Positive(request.Steps, "steps", Fail);
-        Positive(request.Epochs, "epochs", Fail);
-        Positive(request.Rank, "rank", Fail);
-        Positive(request.Alpha, "alpha", Fail);
-        Fraction(request.Dropout, "dropout", Fail);
-        if (request.TargetModules is { } targets && (targets.Count == 0 || targets.Any(string.IsNullOrWhiteSpace)))
+        // The settings themselves: the engine's rules, shared with the command line.
+        var dataset = string.IsNullOrWhiteSpace(request.DatasetId) ? null : datasets.Get(request.DatasetId);
+        var plan = Plan(request, dataset, datasetPath: "", Path.Combine(paths.RunsDirectory, "preview"), model: request.Model);
+        foreach (var (field, messages) in RunPlanValidator.Validate(plan))
         {
-            Fail("targetModules", "must name at least one module, none blank.");
+            foreach (var message in messages) Fail(field, message);
         }
-        Positive(request.BatchSize, "batchSize", Fail);
-        Positive(request.GradientAccumulation, "gradientAccumulation", Fail);
-        Positive(request.LearningRate, "learningRate", Fail);
-        NotNegative(request.WeightDecay, "weightDecay", Fail);
-        Fraction(request.WarmupFraction, "warmupFraction", Fail);
-        Positive(request.MaxGradNorm, "maxGradNorm", Fail);
-        Positive(request.EvalEvery, "evalEvery", Fail);
-        Positive(request.EarlyStoppingPatience, "earlyStoppingPatience", Fail);
-        Positive(request.CheckpointEvery, "checkpointEvery", Fail);
-        Positive(request.UpperLearningRate, "upperLearningRate", Fail);
-        NotNegative(request.UpperWeightDecay, "upperWeightDecay", Fail);
-        Positive(request.Unroll, "unroll", Fail);
-        NotNegative(request.RegularizerWeight, "regularizerWeight", Fail);
-        Positive(request.Xi, "xi", Fail);
-        Positive(request.FiniteDifferenceRadius, "finiteDifferenceRadius", Fail);
-        if (request.UpperValidationFraction is { } f && !(f > 0 && f < 1)) Fail("upperValidationFraction", "must be between 0 and 1 (exclusive).");
-        if (request.RetrainSteps is < 0) Fail("retrainSteps", "must be 0 or more.");
-        if (request.Seed is < 0) Fail("seed", "must be 0 or more.");
-        if (request.Device is { } device && !DeviceShape().IsMatch(device)) Fail("device", "must be auto, cpu, cuda or cuda:N.");
 
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
     }
@@ -93,15 +71,19 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
         return Plan(request, dataset, paths.DatasetFile(dataset.Id), Path.Combine(paths.RunsDirectory, "preview"));
     }
 
-    private RunPlan Plan(NewRunRequest request, DatasetRecord dataset, string datasetPath, string folder)
+    private RunPlan Plan(NewRunRequest request, DatasetRecord dataset, string datasetPath, string folder) =>
+        Plan(request, dataset, datasetPath, folder, request.Model is { } requested ? ModelArgument(requested) : null);
+
+    /// <param name="model">The plan's model argument; null takes the default.</param>
+    private RunPlan Plan(NewRunRequest request, DatasetRecord? dataset, string datasetPath, string folder, string? model)
     {
         var defaults = new RunPlan { DatasetPath = datasetPath, OutputDirectory = folder, ModelsDirectory = paths.ModelsDirectory };
         return defaults with
         {
-            SequenceColumn = dataset.SequenceColumn,
-            LabelColumn = dataset.LabelColumn,
-            Task = dataset.Task,
-            Model = request.Model is { } requested ? ModelArgument(requested) : defaults.Model,
+            SequenceColumn = dataset?.SequenceColumn,
+            LabelColumn = dataset?.LabelColumn,
+            Task = dataset?.Task,
+            Model = model ?? defaults.Model,
             Method = ParseEnum(request.Method, defaults.Method),
             Rank = request.Rank ?? defaults.Rank,
             Alpha = request.Alpha ?? defaults.Alpha,
@@ -162,22 +144,4 @@ internal sealed partial class RunFactory(DatasetStore datasets, WorkbenchPaths p
         return Enum.GetNames<T>().Any(n => n.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase))
             && Enum.TryParse(value.Trim(), ignoreCase: true, out parsed);
     }
-
-    private static void Positive(double? value, string field, Action<string, string> fail)
-    {
-        if (value is { } v && !(v > 0 && double.IsFinite(v))) fail(field, "must be greater than 0.");
-    }
-
-    private static void NotNegative(double? value, string field, Action<string, string> fail)
-    {
-        if (value is { } v && !(v >= 0 && double.IsFinite(v))) fail(field, "must be 0 or more.");
-    }
-
-    private static void Fraction(double? value, string field, Action<string, string> fail)
-    {
-        if (value is { } v && !(v >= 0 && v < 1)) fail(field, "must be at least 0 and below 1.");
-    }
-
-    [GeneratedRegex("^(auto|cpu|cuda(:[0-9]+)?)$", RegexOptions.CultureInvariant)]
-    private static partial Regex DeviceShape();
 }

@@ -82,7 +82,7 @@ public sealed class EmbedCommandTests : IDisposable
     {
         var (code, output, error, json) = await Embed(Fasta(), "--model", Path.Combine(Fixture, "model"), "--batch-size", "4");
         Assert.True(code == 0, error);
-        Assert.Contains($"Embedded {FixtureSequences().Length} sequence(s)", output);
+        Assert.Contains($"Embedded {FixtureSequences().Length} sequences", output);
         using var _ = json!;
         Assert.Equal("float32", json!.RootElement.GetProperty("dtype").GetString());
         // Fixtures README, float32: 2e-5 + 1e-5·|ref| for embeddings, 1e-4 + 1e-5·|ref| for logits.
