@@ -1,8 +1,9 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using BiDoRA.Engine.Data;
+using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Prediction;
+using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Cli;
 
@@ -12,7 +13,7 @@ internal static class PredictCommand
     public static Command Create()
     {
         var run = new Option<DirectoryInfo>("--run") { Description = "A finished run folder.", Required = true };
-        var input = new Option<FileInfo>("--input") { Description = "FASTA, CSV/TSV with a sequence column, or one sequence per line.", Required = true };
+        var input = new Option<FileInfo>("--input") { Description = "FASTA, CSV/TSV or .xlsx with a sequence column (sequence, seq, peptide, protein, ...), or one sequence per line.", Required = true };
         var output = new Option<FileInfo>("--output") { Description = "CSV to write.", Required = true };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
@@ -23,17 +24,16 @@ internal static class PredictCommand
             var stderr = parse.InvocationConfiguration.Error;
             try
             {
-                var sequences = SequenceInputReader.Read(parse.GetValue(input)!.FullName);
+                var sequences = InputSequences.Read(parse.GetValue(input)!.FullName);
                 using var predictor = Predictor.Load(parse.GetValue(run)!.FullName, Path.Combine(parse.GetValue(dataDir)!, "models"), parse.GetValue(device)!);
                 IReadOnlyList<SequencePrediction> predictions;
                 try
                 {
                     predictions = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), parse.GetValue(batch), ct);
                 }
-                catch (ArgumentException e) when (e.Message.StartsWith("Sequence ", StringComparison.Ordinal))
+                catch (SequenceFormatException e) when (e.SequenceIndex is { } index)
                 {
-                    var index = int.Parse(e.Message.Split(' ', ',')[1], CultureInfo.InvariantCulture) - 1;
-                    throw new InvalidDataException($"{sequences[index].Location}: {e.Message}");
+                    throw new InvalidDataException($"{sequences[index].Location}: {e.Message}", e);
                 }
                 var path = parse.GetValue(output)!.FullName;
                 await File.WriteAllTextAsync(path, Csv(sequences, predictions, predictor), ct);
@@ -51,23 +51,10 @@ internal static class PredictCommand
 
     private static string Csv(IReadOnlyList<SequenceInput> inputs, IReadOnlyList<SequencePrediction> predictions, Predictor predictor)
     {
-        var sb = new StringBuilder();
-        var classes = predictor.ClassNames ?? [];
-        sb.Append(predictor.Task == TaskKind.Regression ? "id,sequence,value" : "id,sequence,predicted" + string.Concat(classes.Select(c => ",p_" + c)));
-        sb.Append('\n');
-        for (var i = 0; i < predictions.Count; i++)
-        {
-            sb.Append(Quote(inputs[i].Id)).Append(',').Append(inputs[i].Sequence).Append(',');
-            if (predictor.Task == TaskKind.Regression) sb.Append(predictions[i].Value!.Value.ToString("R", CultureInfo.InvariantCulture));
-            else
-            {
-                sb.Append(Quote(predictions[i].Label!));
-                foreach (var p in predictions[i].Probabilities!) sb.Append(',').Append(p.ToString("R", CultureInfo.InvariantCulture));
-            }
-            sb.Append('\n');
-        }
-        return sb.ToString();
+        var classes = predictor.ClassNames
+            ?? Enumerable.Range(0, predictions.FirstOrDefault()?.Probabilities?.Count ?? 0).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
+        using var text = new StringWriter();
+        PredictionsCsv.Write(text, predictor.Task, classes, predictions.Select((p, i) => new PredictionsCsv.Row(inputs[i].Id, inputs[i].Sequence, p.Label, p.Value, p.Probabilities)));
+        return text.ToString();
     }
-
-    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

@@ -1,5 +1,6 @@
 using System.Globalization;
 using BiDoRA.Engine.Data;
+using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.Training;
 using CsvHelper;
 using CsvHelper.Configuration;
@@ -28,9 +29,7 @@ internal sealed record PredictionTable(IReadOnlyList<string> Classes, int[,]? Co
                 return new PredictionTable([], null, values);
             }
             var classes = (classNames ?? []).Concat(rows.SelectMany(r => new[] { r.Label, r.Predicted })).Distinct(StringComparer.Ordinal).ToList();
-            var confusion = new int[classes.Count, classes.Count];
-            foreach (var (label, predicted) in rows) confusion[classes.IndexOf(label), classes.IndexOf(predicted)]++;
-            return new PredictionTable(classes, confusion, []);
+            return new PredictionTable(classes, ConfusionMatrix.Count(rows, classes), []);
         }
         catch (Exception e) when (e is CsvHelperException or IOException)
         {
