@@ -23,20 +23,23 @@ public static class SequenceFileReader
         return collector.Finish(null, null);
     }
 
-    /// <summary>A file on disk, named in messages by its full path.</summary>
+    /// <summary>
+    /// A file on disk, named in messages by its full path. Without <paramref name="checkResidues"/> only empty
+    /// sequences are problems (the embedder's tokenizer also takes special tokens such as &lt;mask&gt;).
+    /// </summary>
     /// <exception cref="FileNotFoundException">No such file.</exception>
-    public static ParsedSequences Read(string path, int maxSequences = int.MaxValue)
+    public static ParsedSequences Read(string path, int maxSequences = int.MaxValue, bool checkResidues = true)
     {
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new FileNotFoundException($"Input file not found: {full}", full);
         using var stream = new FileStream(full, FileMode.Open, FileAccess.Read, FileShare.Read, 1 << 16);
-        return Read(stream, full, maxSequences);
+        return Read(stream, full, maxSequences, checkResidues);
     }
 
     /// <summary>An uploaded or opened file (a seekable stream): FASTA, CSV/TSV or an .xlsx workbook with a sequence column, or one sequence per line.</summary>
-    public static ParsedSequences Read(Stream seekable, string fileName, int maxSequences)
+    public static ParsedSequences Read(Stream seekable, string fileName, int maxSequences, bool checkResidues = true)
     {
-        var collector = new Collector(maxSequences);
+        var collector = new Collector(maxSequences, checkResidues);
         var sample = new byte[TextSniffer.SampleBytes];
         var length = seekable.ReadAtLeast(sample, sample.Length, throwOnEndOfStream: false);
         seekable.Position = 0;
@@ -160,7 +163,7 @@ public static class SequenceFileReader
     }
 
     /// <summary>Sequences and issues with their caps.</summary>
-    private sealed class Collector(int maxSequences)
+    private sealed class Collector(int maxSequences, bool checkResidues = true)
     {
         private readonly List<SequenceInput> _sequences = [];
         private readonly List<SequenceIssue> _issues = [];
@@ -182,6 +185,7 @@ public static class SequenceFileReader
             var index = _sequences.Count;
             _sequences.Add(new SequenceInput(id, sequence, location));
             var check = SequenceValidation.Of(sequence);
+            if (!checkResidues && check.Length > 0) return true;
             if (!check.IsValid) Issue(new SequenceIssue(index, id, location, "sequence", check.Length == 0 ? emptyMessage : check.Problem!, check.Position));
             return true;
         }

@@ -49,7 +49,7 @@ internal static class EmbedCommand
             {
                 throw new ArgumentException($"--batch-size must be at least 1, not {options.BatchSize}.");
             }
-            var sequences = InputSequences.Read(options.Input);
+            var sequences = InputSequences.Read(options.Input, checkResidues: false);
             var folder = ModelResolver.Resolve(options.Model, Path.Combine(options.DataDir, "models"));
             using var embedder = EsmEmbedder.Load(folder, options.Precision, options.Device);
             int? maxResidues = options.Truncate ? EsmTokenizer.MaxResidues : null;

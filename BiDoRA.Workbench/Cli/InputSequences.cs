@@ -10,12 +10,16 @@ internal static class InputSequences
 {
     private const int ProblemsShown = 5;
 
+    /// <param name="path">The input file.</param>
+    /// <param name="checkResidues">False leaves the residues to the caller's tokenizer (special tokens such as &lt;mask&gt;).</param>
     /// <exception cref="FileNotFoundException">No such file.</exception>
     /// <exception cref="InvalidDataException">No sequences, no sequence column, or a sequence that is empty or holds a character that is no residue.</exception>
-    public static IReadOnlyList<SequenceInput> Read(string path)
+    public static IReadOnlyList<SequenceInput> Read(string path, bool checkResidues = true)
     {
-        var parsed = SequenceFileReader.Read(path);
-        if (parsed.IsValid) return parsed.Sequences;
+        var parsed = SequenceFileReader.Read(path, checkResidues: checkResidues);
+        // Locations name the column too, for the messages of later checks (the tokenizer's, the predictor's).
+        if (parsed.IsValid)
+            return parsed.SequenceColumn is { } column ? parsed.Sequences.Select(s => s with { Location = $"{s.Location}, column '{column}'" }).ToList() : parsed.Sequences;
         var total = parsed.Issues.Count + parsed.IssuesNotShown;
         var shown = string.Join("; ", parsed.Issues.Take(ProblemsShown).Select(i => Describe(i, parsed.SequenceColumn)));
         throw new InvalidDataException(total > ProblemsShown ? $"{shown}; and {Components.Display.Plural(total - ProblemsShown, "more problem")}." : shown);
