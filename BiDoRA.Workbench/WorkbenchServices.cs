@@ -43,12 +43,10 @@ internal static class WorkbenchServices
 
         // Storage: one database, one store per kind of record.
         services.AddSingleton<WorkbenchPaths>();
-        services.AddSingleton<WorkbenchDatabase>();
-        services.AddSingleton<DatasetStore>();
-        services.AddSingleton<RunStore>();
-        services.AddSingleton<RunEventStore>();
+        services.AddEmbeddedStores();
         services.AddSingleton<ModelDownloads>();
         services.AddSingleton<ModelLibrary>();
+        services.AddSingleton<TrainedModelLibrary>();
         services.AddSingleton<DatasetService>();
         services.AddHostedService<SampleSeeder>();
         services.AddSingleton<PredictionService>();
@@ -62,6 +60,7 @@ internal static class WorkbenchServices
         services.AddSingleton<RunFactory>();
         services.AddSingleton<RunEstimates>();
         services.AddSingleton<RunArtifacts>();
+        services.AddSingleton<RunExports>();
         services.AddEvaluationServices();
         services.AddHostedService<RunRecovery>();
         services.AddSingleton<RunQueue>();

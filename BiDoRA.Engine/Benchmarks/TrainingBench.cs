@@ -65,7 +65,7 @@ internal sealed class TrainingBench : IDisposable
     {
         var clock = Stopwatch.StartNew();
         var (_, _, _, lastBatch) = Session.LowerStep(_lower, _lowerStream, 1.0);
-        if (Method.IsBiLevel) Session.UpperStep(_upper, _upperStream, lastBatch, 1.0);
+        if (Method.IsBiLevel) Session.UpperStep(_upper, _upperStream, lastBatch, 1.0, Session.Plan.LearningRate);
         if (Session.Device.type == DeviceType.CUDA) cuda.synchronize();
         return clock.Elapsed.TotalSeconds;
     }

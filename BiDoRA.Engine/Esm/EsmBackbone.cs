@@ -52,6 +52,25 @@ public sealed class EsmBackbone : nn.Module<Tensor, Tensor, Tensor>
         return new EsmBackboneOutput(final, hidden);
     }
 
+    /// <summary>
+    /// The final hidden states [B, T, H] from word-embedding vectors <paramref name="wordEmbeddings"/> [B, T, H] in place of
+    /// the ids' own (token dropout and padding still follow <paramref name="inputIds"/>): for gradients on the input embeddings.
+    /// </summary>
+    internal Tensor ForwardFromWordEmbeddings(Tensor wordEmbeddings, Tensor inputIds, Tensor attentionMask)
+    {
+        CheckInputs(inputIds, attentionMask);
+        using var scope = NewDisposeScope();
+        var keyPadding = attentionMask.eq(0).view(attentionMask.shape[0], 1, 1, attentionMask.shape[1]);
+        var x = embeddings.FromWordEmbeddings(wordEmbeddings, inputIds, attentionMask);
+        return encoder.Run(x, keyPadding, null).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>The word-embedding table [V, H].</summary>
+    internal Tensor WordEmbeddingTable => embeddings.word_embeddings.weight;
+
+    /// <summary>Whether <c>&lt;mask&gt;</c> vectors are zeroed before the encoder (ESM-2's token dropout).</summary>
+    internal bool TokenDropout => embeddings.TokenDropout;
+
     /// <summary>The token-dropout factor of each sequence, [B] (0.88 without <c>&lt;mask&gt;</c>).</summary>
     public Tensor TokenDropoutScale(Tensor inputIds, Tensor attentionMask, ScalarType dtype = ScalarType.Float64) =>
         embeddings.TokenDropoutScale(inputIds, attentionMask, dtype);

@@ -28,7 +28,19 @@ internal sealed class EsmEmbeddings : nn.Module<Tensor, Tensor, Tensor>
     public override Tensor forward(Tensor inputIds, Tensor attentionMask)
     {
         using var scope = NewDisposeScope();
-        var x = word_embeddings.call(inputIds);
+        return FromWordEmbeddings(word_embeddings.call(inputIds), inputIds, attentionMask).MoveToOuterDisposeScope();
+    }
+
+    /// <summary>Whether a <c>&lt;mask&gt;</c> token's vector is zeroed before the encoder (ESM-2's token dropout).</summary>
+    public bool TokenDropout => _tokenDropout;
+
+    /// <summary>
+    /// The rest of <see cref="forward"/> given the word-embedding vectors <paramref name="x"/> [B, T, H]: what integrated
+    /// gradients differentiates through, so attributions are taken on the vectors the ids look up.
+    /// </summary>
+    public Tensor FromWordEmbeddings(Tensor x, Tensor inputIds, Tensor attentionMask)
+    {
+        using var scope = NewDisposeScope();
         if (_tokenDropout)
         {
             var isMask = inputIds.eq(_maskTokenId);

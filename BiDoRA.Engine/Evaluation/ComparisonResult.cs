@@ -103,5 +103,8 @@ public sealed record MetricTest(
     /// The smallest p-value this many non-tied pairs can give at all (exact test, no ties): with 5 pairs a
     /// two-sided test cannot go below 0.0625, so it can never be significant at 0.05.
     /// </summary>
+    /// <summary>The pairs of <see cref="AValues"/> and <see cref="BValues"/>, in their order ("seed 1", "seed 1 fold 2").</summary>
+    public IReadOnlyList<string> Pairs { get; init; } = [];
+
     public double SmallestPossibleP => WilcoxonSignedRank.SmallestPossibleP(Result?.NonZero ?? 0, Result?.Alternative ?? TestAlternative.TwoSided);
 }

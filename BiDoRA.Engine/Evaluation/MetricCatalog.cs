@@ -10,6 +10,7 @@ public static class MetricCatalog
     // classes; Spearman asks for the ranking that screening needs).
     private static readonly string[] ClassificationProminence = ["mcc", "accuracy", "roc_auc", "f1_macro", "f1_weighted"];
     private static readonly string[] RegressionProminence = ["spearman", "pearson", "r2", "mse", "rmse", "mae"];
+    private static readonly string[] PretrainingProminence = ["perplexity", "base_perplexity"];
     private const int Unranked = 10;
     private const int ShownByDefault = 4;
 
@@ -24,8 +25,8 @@ public static class MetricCatalog
     /// <summary>Error-like metrics (mse, rmse, mae, loss) are better lower; everything else higher.</summary>
     public static bool HigherIsBetter(string metric) => !LowerIsBetter.Contains(metric);
 
-    /// <summary>The metric the trainer keeps its best weights by and early stopping watches: MCC for classification, MSE for regression.</summary>
-    public static string Selection(Data.TaskKind task) => task == Data.TaskKind.Regression ? "mse" : "mcc";
+    /// <summary>The metric that picks the best checkpoint (--select best) and that early stopping watches: the paper's lead column, <see cref="Primary"/>.</summary>
+    public static string Selection(Data.TaskKind task) => Primary(task);
 
     /// <summary>The metric a run is summarised by in lists and headers: MCC for classification, Spearman for regression.</summary>
     public static string Headline(Data.TaskKind? task) => (task == Data.TaskKind.Regression ? RegressionProminence : ClassificationProminence)[0];
@@ -38,6 +39,7 @@ public static class MetricCatalog
     public static int Prominence(string metric) =>
         Array.IndexOf(ClassificationProminence, metric) is var c and >= 0 ? c
         : Array.IndexOf(RegressionProminence, metric) is var r and >= 0 ? r
+        : Array.IndexOf(PretrainingProminence, metric) is var m and >= 0 ? m
         : Unranked;
 
     /// <summary>The few metrics shown at first (charts, progress lines); the rest are a click away.</summary>

@@ -133,7 +133,7 @@ public static class RunComparison
         {
             // Pairs where either side is undefined (NaN) cannot be ranked.
             var pairs = keys
-                .Select(s => (A: left[s].Metrics.GetValueOrDefault(metric, double.NaN), B: right[s].Metrics.GetValueOrDefault(metric, double.NaN)))
+                .Select(s => (Key: s, A: left[s].Metrics.GetValueOrDefault(metric, double.NaN), B: right[s].Metrics.GetValueOrDefault(metric, double.NaN)))
                 .Where(p => double.IsFinite(p.A) && double.IsFinite(p.B))
                 .ToList();
             var aValues = pairs.Select(p => p.A).ToList();
@@ -142,7 +142,7 @@ public static class RunComparison
                 ? null
                 : WilcoxonSignedRank.Test(bValues, aValues, options.Alternative, options.ZeroMethod, options.PValueMethod, options.ContinuityCorrection);
             tests.Add(new MetricTest(metric, MetricCatalog.HigherIsBetter(metric), aValues, bValues,
-                pairs.Count == 0 ? null : pairs.Average(p => p.B - p.A), result));
+                pairs.Count == 0 ? null : pairs.Average(p => p.B - p.A), result) { Pairs = pairs.Select(p => p.Key.ToString()).ToList() });
         }
         return new PairedComparison(a, b, options.Alternative, seeds, unpaired, tests) { Pairs = keys.Select(k => k.ToString()).ToList() };
     }

@@ -31,6 +31,12 @@ public sealed record RunResults
     public IReadOnlyDictionary<string, double> ValidationBest { get; init; } = new Dictionary<string, double>();
 
     public int? BestStep { get; init; }
+
+    /// <summary>The run trained on the rows of <see cref="ValidationBest"/> (D_val): those metrics are in-sample. False for a held-out selection split; null for older runs.</summary>
+    public bool? ValidationInSample { get; init; }
+
+    /// <summary>"last" or "best"; null for runs written before the rule was recorded.</summary>
+    public string? SelectionRule { get; init; }
     public int? Steps { get; init; }
 
     /// <summary>Everything that trained: adapters, magnitudes and head (or the whole model).</summary>
@@ -89,6 +95,8 @@ public sealed record RunResults
                 Test = Metrics(json["test"]),
                 ValidationBest = Metrics(json["validation_best"]),
                 BestStep = (int?)json["best_step"],
+                ValidationInSample = (bool?)json["validation_in_sample"],
+                SelectionRule = (string?)json["selection_rule"],
                 Steps = (int?)json["steps"],
                 DurationSeconds = (double?)json["duration_seconds"],
             };

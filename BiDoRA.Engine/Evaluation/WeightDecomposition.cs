@@ -39,7 +39,7 @@ public static partial class WeightDecomposition
     public const string CacheFile = "weight-decomposition.json";
 
     // Bumped when the computation changes, so older caches are recomputed.
-    private const string CacheVersion = "1";
+    private const string CacheVersion = "2";
 
     internal static string SnapshotPath(string runDirectory, int step) =>
         Path.Combine(runDirectory, Folder, string.Create(CultureInfo.InvariantCulture, $"step-{step:D6}.safetensors"));
@@ -118,9 +118,9 @@ public static partial class WeightDecomposition
     /// Writes the analysis snapshot of a training session at <paramref name="step"/>: the adapted matrices' A, B and m
     /// (LoRA: A and B; full fine-tuning: row statistics of the target matrices against W0). Small by design, W0 stays
     /// in the model folder. The analysis is a by-product: a base model that cannot be read again is logged, and
-    /// training goes on.
+    /// training goes on. The phase is recorded in the metadata, so that each phase is fitted on its own.
     /// </summary>
-    internal static void WriteSnapshot(TrainingSession session, int step, ILogger logger)
+    internal static void WriteSnapshot(TrainingSession session, int step, ILogger logger, TrainingPhase phase = TrainingPhase.Train)
     {
         using var scope = NewDisposeScope();
         var plan = session.Plan;
@@ -157,6 +157,7 @@ public static partial class WeightDecomposition
             ["step"] = step.ToString(CultureInfo.InvariantCulture),
             ["method"] = plan.Method.ToString(),
             ["scaling"] = (plan.Alpha / plan.Rank).ToString("R", CultureInfo.InvariantCulture),
+            ["phase"] = phase.ToString().ToLowerInvariant(),
         };
         try
         {
@@ -253,7 +254,7 @@ public static partial class WeightDecomposition
                     foreach (var (step, file) in files)
                     {
                         var change = MeasureSnapshot(file, module, w0, plan);
-                        points.Add(new WeightDecompositionPoint(module, layer, kind, step, change.DeltaM, change.DeltaD));
+                        points.Add(new WeightDecompositionPoint(module, layer, kind, step, change.DeltaM, change.DeltaD, PhaseOf(file, step, plan)));
                     }
                 }
             }
@@ -261,6 +262,13 @@ public static partial class WeightDecomposition
             var fits = new List<WeightDecompositionFit> { WeightDecompositionFit.Of(WeightDecompositionFit.All, points) };
             fits.AddRange(points.GroupBy(p => p.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
                 .Select(g => WeightDecompositionFit.Of(g.Key, g.ToList())));
+            foreach (var phase in points.Select(p => p.Phase).Distinct().OrderBy(PhaseOrder))
+            {
+                var ofPhase = points.Where(p => p.Phase == phase).ToList();
+                fits.Add(WeightDecompositionFit.Of(WeightDecompositionFit.All, ofPhase, phase));
+                fits.AddRange(ofPhase.GroupBy(p => p.Kind).OrderBy(g => g.Key, StringComparer.Ordinal)
+                    .Select(g => WeightDecompositionFit.Of(g.Key, g.ToList(), phase)));
+            }
             var result = new WeightDecompositionResult(plan.Method, modelFolder, files.Select(f => f.Step).ToList(), modules, points, fits);
             WriteCache(cachePath, fingerprint, result);
             return result;
@@ -270,6 +278,19 @@ public static partial class WeightDecomposition
             foreach (var (_, file) in files) file.Dispose();
         }
     }
+
+    /// <summary>
+    /// The phase a snapshot was taken in: its "phase" metadata, or for older snapshots BiDoRA's step count (steps
+    /// after the planned search steps are retraining).
+    /// </summary>
+    private static string PhaseOf(SafetensorsFile file, int step, RunPlan plan)
+    {
+        if (file.Metadata.TryGetValue("phase", out var phase) && phase.Length > 0) return phase.ToLowerInvariant();
+        if (plan.Method != AdapterMethod.BiDora) return "train";
+        return (plan.RetrainSteps ?? plan.Steps) > 0 && plan.Steps is { } search && step > search ? "retrain" : "search";
+    }
+
+    private static int PhaseOrder(string phase) => phase switch { "train" => 0, "search" => 1, "retrain" => 2, _ => 3 };
 
     private static WeightChange MeasureSnapshot(SafetensorsFile file, string module, Tensor w0, RunPlan plan)
     {

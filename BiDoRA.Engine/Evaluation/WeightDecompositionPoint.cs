@@ -7,4 +7,5 @@ namespace BiDoRA.Engine.Evaluation;
 /// <param name="Step">The global training step of the snapshot.</param>
 /// <param name="DeltaM">Mean absolute magnitude change.</param>
 /// <param name="DeltaD">Mean directional change 1 − cos.</param>
-public sealed record WeightDecompositionPoint(string Module, int? Layer, string Kind, int Step, double DeltaM, double DeltaD);
+/// <param name="Phase">The training phase the snapshot was taken in: train (single-level), search or retrain (BiDoRA).</param>
+public sealed record WeightDecompositionPoint(string Module, int? Layer, string Kind, int Step, double DeltaM, double DeltaD, string Phase = "train");

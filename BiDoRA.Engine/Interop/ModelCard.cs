@@ -16,7 +16,7 @@ internal static class ModelCard
 {
     public const string FileName = "README.md";
 
-    public static string Write(RunResults results, RunRecordFile record, ExportFormat format, string baseModelId)
+    public static string Write(RunResults results, RunRecordFile record, ExportFormat format, string baseModelId, ExportOptions options)
     {
         var plan = results.Plan;
         var classes = results.Task == TaskKind.Regression ? null : results.ClassNames ?? ["0", "1"];
@@ -29,8 +29,9 @@ internal static class ModelCard
         foreach (var tag in Tags(plan.Method, format, results.Task)) sb.Append("- ").Append(tag).Append('\n');
         sb.Append("---\n\n");
 
-        var name = Path.GetFileName(results.Directory.TrimEnd(Path.DirectorySeparatorChar));
-        sb.Append("# ").Append(name).Append(": ").Append(MethodName(plan.Method)).Append(" fine-tune of ").Append(baseModelId).Append('\n');
+        var name = options.Title ?? Path.GetFileName(results.Directory.TrimEnd(Path.DirectorySeparatorChar));
+        var baseName = Path.IsPathRooted(baseModelId) ? Path.GetFileName(baseModelId.TrimEnd(Path.DirectorySeparatorChar)) : baseModelId;
+        sb.Append("# ").Append(name).Append(": ").Append(MethodName(plan.Method)).Append(" fine-tune of ").Append(baseName).Append('\n');
         sb.Append('\n').Append(TaskSentence(results.Task, classes)).Append(" Exported by BiDoRA Workbench as ")
           .Append(format == ExportFormat.Peft ? "a Hugging Face PEFT adapter (the classifier saved with it, as `modules_to_save`)." : "a merged transformers `EsmForSequenceClassification` (adapter folded into the weights; no PEFT needed).")
           .Append('\n');
@@ -47,17 +48,20 @@ internal static class ModelCard
         foreach (var (key, value) in Hyperparameters(plan)) sb.Append("| ").Append(key).Append(" | ").Append(value).Append(" |\n");
 
         sb.Append("\n## Training data\n\n");
-        sb.Append("- **Dataset:** `").Append(Path.GetFileName(plan.DatasetPath)).Append('`');
-        if (plan.TestDatasetPath is { } test) sb.Append(", test set `").Append(Path.GetFileName(test)).Append('`');
+        sb.Append("- **Dataset:** ").Append(options.DatasetName is { } dataset ? $"{dataset} (`{Path.GetFileName(plan.DatasetPath)}`)" : $"`{DataFile(plan.DatasetPath)}`");
+        if (plan.TestDatasetPath is { } test) sb.Append(", test set `").Append(DataFile(test)).Append('`');
         sb.Append('\n');
         sb.Append("- **sha256:** `").Append(string.IsNullOrEmpty(results.DatasetHash) ? "unknown" : results.DatasetHash).Append("`\n");
         sb.Append("- **Examples:** ").Append(N(results.TrainExamples)).Append(" train, ").Append(N(results.ValidationExamples)).Append(" validation, ").Append(N(results.TestExamples)).Append(" test\n");
         sb.Append("- **Split:** ").Append(plan.TestDatasetPath is null ? "the test split is the dataset's own (its split column) or held out before training; " : "the test file is kept apart and never seen in training; ")
           .Append("inside the training set, ").Append(P(plan.UpperValidationFraction)).Append(" is held out as the validation split (seed ").Append(plan.Seed.ToString(CultureInfo.InvariantCulture))
           .Append(results.Task == TaskKind.Regression ? ")" : ", stratified by class)").Append(plan.Method == AdapterMethod.BiDora ? "; BiDoRA trains the magnitudes on it at the upper level.\n" : ".\n");
-        sb.Append("- **Selection:** the weights at the best validation ").Append(results.Task == TaskKind.Regression ? "MSE" : "MCC")
+        var retrain = plan.Method == AdapterMethod.BiDora ? plan.RetrainSteps ?? plan.Steps ?? 0 : 0;
+        sb.Append("- **Selection:** ").Append(plan.Select == SelectionRule.Best
+                ? $"the weights at the best {Evaluation.MetricCatalog.Primary(results.Task)} on a selection split of {P(plan.SelectionFraction)} of the training rows that no method trains on"
+                : "the weights of the last step (a fixed step budget; no data is spent on choosing)")
           .Append(results.BestStep is { } best ? $" (step {best} of {results.Steps ?? 0})" : "").Append(", evaluated every ").Append(plan.EvalEvery.ToString(CultureInfo.InvariantCulture)).Append(" steps")
-          .Append(plan.RetrainSteps > 0 ? $", then {plan.RetrainSteps} retraining steps on all training data with the magnitudes fixed" : "")
+          .Append(retrain > 0 ? $"; BiDoRA retrains for {retrain} steps on all training data with the magnitudes fixed" : "")
           .Append(". The test split played no part in training or selection.\n");
 
         sb.Append("\n## Evaluation\n\n");
@@ -132,7 +136,7 @@ internal static class ModelCard
             yield return ("hypergradient", plan.Hypergradient.ToString());
             yield return ("lower steps per upper step", I(plan.Unroll));
             yield return ("orthogonality regulariser λ", F(plan.RegularizerWeight));
-            yield return ("retraining steps", I(plan.RetrainSteps));
+            yield return ("retraining steps", I(plan.RetrainSteps ?? plan.Steps ?? 0));
         }
         yield return ("seed", I(plan.Seed));
     }
@@ -163,6 +167,13 @@ internal static class ModelCard
     private static string Yaml(string s) => s.IndexOfAny([':', '#', '"', '\'', '{', '}', '[', ']', ',', '&', '*', '!', '|', '>', '%', '@', '`']) >= 0 || s.Contains(' ')
         ? "\"" + s.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("\"", "\\\"", StringComparison.Ordinal) + "\""
         : s;
+
+    /// <summary>The file with its folder ("bbp/train.csv"): sample files share their names.</summary>
+    private static string DataFile(string path)
+    {
+        var folder = Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path)) ?? "");
+        return string.IsNullOrEmpty(folder) ? Path.GetFileName(path) : $"{folder}/{Path.GetFileName(path)}";
+    }
 
     private static string N(long n) => n.ToString("N0", CultureInfo.InvariantCulture);
 

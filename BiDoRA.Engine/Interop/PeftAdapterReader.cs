@@ -110,6 +110,16 @@ internal static class PeftAdapterReader
         var headPrefix = PeftLayout.Classifier + ".";
         var hasHead = false;
 
+        if (config.TargetList is { } patterns)
+        {
+            var names = linears.Keys.Select(n => PeftLayout.BackbonePrefix + n).ToList();
+            foreach (var pattern in patterns)
+            {
+                if (!names.Any(n => PeftAdapterConfig.Matches(n, pattern)) && !PeftAdapterConfig.Matches(PeftLayout.Classifier + ".dense", pattern) && !PeftAdapterConfig.Matches(PeftLayout.Classifier + ".out_proj", pattern))
+                    throw new CheckpointFormatException(config.Path, $"target_modules lists '{pattern}', which matches no layer of the {baseName} (its attention layers are query, key and value; its feed-forward layers are dense).");
+            }
+        }
+
         foreach (var key in weights.Names.Order(StringComparer.Ordinal))
         {
             if (!key.StartsWith(PeftLayout.Prefix, StringComparison.Ordinal))
@@ -148,16 +158,6 @@ internal static class PeftAdapterReader
             else
             {
                 throw new CheckpointFormatException(weights.Path, $"tensor '{key}' is neither a LoRA/DoRA tensor, a classifier tensor nor a parameter of the {baseName}.");
-            }
-        }
-
-        if (config.TargetList is { } patterns)
-        {
-            var names = linears.Keys.Select(n => PeftLayout.BackbonePrefix + n).ToList();
-            foreach (var pattern in patterns)
-            {
-                if (!names.Any(n => PeftAdapterConfig.Matches(n, pattern)) && !PeftAdapterConfig.Matches(PeftLayout.Classifier + ".dense", pattern) && !PeftAdapterConfig.Matches(PeftLayout.Classifier + ".out_proj", pattern))
-                    throw new CheckpointFormatException(config.Path, $"target_modules lists '{pattern}', which matches no layer of the {baseName} (its attention layers are query, key and value; its feed-forward layers are dense).");
             }
         }
 

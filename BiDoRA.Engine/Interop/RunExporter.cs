@@ -35,6 +35,8 @@ public static class RunExporter
         {
             return e.Message;
         }
+        if (results.Plan.Kind == RunKind.Pretrain)
+            return "A pretraining run writes a base model folder, not a classifier; train a run on it (it is listed on the Models page) and export that.";
         if (!results.Completed) return $"{runDirectory} has not finished; only a completed run can be exported.";
         if (format == ExportFormat.Peft && results.Method == AdapterMethod.Full)
             return "A full fine-tuning run changed every weight and has no adapter: export it with format 'merged'.";
@@ -49,8 +51,9 @@ public static class RunExporter
     /// </summary>
     /// <exception cref="ArgumentException">The run cannot be exported in that format, or the folder is not empty.</exception>
     /// <exception cref="InvalidDataException">The run folder is unreadable or unfinished.</exception>
-    public static ExportResult Export(string runDirectory, ExportFormat format, string outDirectory, string? modelsDirectory = null, CancellationToken cancellationToken = default)
+    public static ExportResult Export(string runDirectory, ExportFormat format, string outDirectory, ExportOptions? options = null, CancellationToken cancellationToken = default)
     {
+        options ??= new ExportOptions();
         var run = Path.GetFullPath(runDirectory);
         var target = Path.GetFullPath(outDirectory);
         if (WhyNot(run, format) is { } reason)
@@ -73,8 +76,8 @@ public static class RunExporter
             var labels = new TaskLabels(record.Task, record.Task == TaskKind.Regression ? null : record.ClassNames ?? ["0", "1"]);
             cancellationToken.ThrowIfCancellationRequested();
             if (format == ExportFormat.Peft) WritePeft(run, record, labels, scratch);
-            else WriteMerged(run, record, labels, scratch, modelsDirectory, cancellationToken);
-            File.WriteAllText(Path.Combine(scratch, ModelCard.FileName), ModelCard.Write(results, record, format, BaseModelId(record)));
+            else WriteMerged(run, record, labels, scratch, options.ModelsDirectory, cancellationToken);
+            File.WriteAllText(Path.Combine(scratch, ModelCard.FileName), ModelCard.Write(results, record, format, BaseModelId(record), options));
             if (Directory.Exists(target)) Directory.Delete(target);
             Directory.Move(scratch, target);
         }
@@ -87,12 +90,12 @@ public static class RunExporter
     }
 
     /// <summary>The export as a zip archive (its files at the top level), written to <paramref name="destination"/>.</summary>
-    public static async Task WriteZipAsync(string runDirectory, ExportFormat format, Stream destination, string? modelsDirectory = null, CancellationToken cancellationToken = default)
+    public static async Task WriteZipAsync(string runDirectory, ExportFormat format, Stream destination, ExportOptions? options = null, CancellationToken cancellationToken = default)
     {
         var scratch = Path.Combine(Path.GetTempPath(), "bidora-export-" + Guid.NewGuid().ToString("N"));
         try
         {
-            var result = await Task.Run(() => Export(runDirectory, format, scratch, modelsDirectory, cancellationToken), cancellationToken);
+            var result = await Task.Run(() => Export(runDirectory, format, scratch, options, cancellationToken), cancellationToken);
             await using var zip = new ZipArchive(destination, ZipArchiveMode.Create, leaveOpen: true);
             foreach (var file in result.Files)
             {

@@ -42,6 +42,20 @@ public sealed class Predictor : IDisposable
     /// <summary>The folder the model was loaded from.</summary>
     public string RunDirectory => _trained.Folder;
 
+    /// <summary>The base model the trained model sits on (its folder, where known).</summary>
+    public string BaseModel => _trained.BaseModel;
+
+    // For the design tools (scans, attributions, embedding maps), which work on the same merged model under the same gate.
+    internal SequenceModel Model => _model;
+
+    internal EsmTokenizer Tokenizer => _tokenizer;
+
+    internal Device Device => _device;
+
+    internal TargetScaler Scaler => _scaler;
+
+    internal Lock Gate => _gate;
+
     /// <summary>Which kind of folder it was.</summary>
     public TrainedModelKind Kind => _trained.Kind;
 

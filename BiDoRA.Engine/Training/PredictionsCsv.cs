@@ -26,6 +26,28 @@ public static class PredictionsCsv
         }
     }
 
+    /// <summary>
+    /// An ensemble's predictions (<see cref="Prediction.Ensemble"/>) of <paramref name="inputs"/>, in their order:
+    /// id,sequence,predicted,p_&lt;class&gt;…,sd_&lt;class&gt;…,agreement,members, or id,sequence,value,sd,members.
+    /// </summary>
+    public static void WriteEnsemble(TextWriter writer, Prediction.EnsembleResult ensemble, IReadOnlyList<(string Id, string Sequence)> inputs)
+    {
+        var classes = ensemble.ClassNames ?? [];
+        var regression = ensemble.Task == TaskKind.Regression;
+        using var csv = CsvOutput.Open(writer);
+        csv.Row(regression
+            ? ["id", "sequence", "value", "sd", "members"]
+            : ["id", "sequence", "predicted", .. classes.Select(c => "p_" + c), .. classes.Select(c => "sd_" + c), "agreement", "members"]);
+        for (var i = 0; i < ensemble.Predictions.Count; i++)
+        {
+            var p = ensemble.Predictions[i];
+            var members = p.Members.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            csv.Row(regression
+                ? [inputs[i].Id, inputs[i].Sequence, CsvOutput.Number(p.Value!.Value), CsvOutput.Number(p.ValueSd!.Value), members]
+                : [inputs[i].Id, inputs[i].Sequence, p.Label!, .. p.Probabilities!.Select(CsvOutput.Number), .. p.ProbabilitySd!.Select(CsvOutput.Number), CsvOutput.Number(p.Agreement!.Value), members]);
+        }
+    }
+
     /// <summary>A run's test-set predictions, with the true label beside the predicted one.</summary>
     internal static void WriteTestSet(TextWriter writer, IReadOnlyList<ExamplePrediction> predictions, TaskKind task, IReadOnlyList<string>? classNames)
     {

@@ -235,10 +235,11 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
         {
             var settings = session.Settings;
             var files = new JsonArray();
-            foreach (var f in settings.SequenceFiles.Count > 0 ? settings.SequenceFiles : [_plan.DatasetPath]) files.Add(Path.GetFileName(f));
+            foreach (var f in settings.SequenceFiles.Count > 0 ? settings.SequenceFiles : [_plan.DatasetPath]) files.Add(ShortName(f));
             return new JsonObject
             {
-                ["base_model"] = _plan.Model,
+                ["command"] = settings.Command,
+                ["base_model"] = ShortName(_plan.Model),
                 ["method"] = _plan.Method.ToString().ToLowerInvariant(),
                 ["sequence_files"] = files,
                 ["corpus_sha256"] = session.Corpus.Hash,
@@ -262,6 +263,10 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
                 ["finished"] = DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture),
             };
         }
+
+        // The file and its folder ("bbp/train.csv"): enough to tell sources apart without this machine's paths.
+        private static string ShortName(string path) =>
+            Path.GetFileName(Path.GetDirectoryName(Path.GetFullPath(path))) is { Length: > 0 } parent ? $"{parent}/{Path.GetFileName(path)}" : Path.GetFileName(path);
 
         private RunRecordFile Record() => new()
         {

@@ -41,7 +41,7 @@ internal sealed class PretrainingSession : IDisposable
         Adapted = AdapterInjector.Inject(Model, new AdapterOptions
         {
             Method = plan.Method, Rank = plan.Rank, Alpha = plan.Alpha, Dropout = plan.Dropout,
-            TargetModules = plan.TargetModules, DetachNorm = plan.DetachNorm,
+            TargetModules = plan.TargetModules, DetachNorm = plan.DetachesNorm,
         });
         _named = Model.named_parameters().ToDictionary(p => p.name, p => p.parameter);
         TrainableNames = _named.Where(kv => kv.Value.requires_grad).Select(kv => kv.Key).ToList();

@@ -22,4 +22,7 @@ public sealed record PretrainingSettings
 
     /// <summary>Longer sequences are cropped to a random window of this many residues each time they are drawn (ESM-2 crops to 1022).</summary>
     public int MaxResidues { get; init; } = 1022;
+
+    /// <summary>The command line that started the run, when one did; kept in the model's provenance so it can be rebuilt.</summary>
+    public string? Command { get; init; }
 }

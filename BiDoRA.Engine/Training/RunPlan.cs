@@ -39,8 +39,15 @@ public sealed record RunPlan
     /// <summary>Name patterns of the linear layers to adapt; the BiDoRA paper adapts query and value.</summary>
     public IReadOnlyList<string> TargetModules { get; init; } = ["query", "value"];
 
-    /// <summary>Treat ||W0 + s·B·A|| as a constant in the backward pass (DoRA §4.3, PEFT's behaviour).</summary>
-    public bool DetachNorm { get; init; }
+    /// <summary>
+    /// Treat ||W0 + s·B·A|| as a constant in the backward pass (DoRA §4.3). Null takes the method's default: DoRA
+    /// detaches it as PEFT does (the baseline users compare with is PEFT's DoRA); BiDoRA keeps the gradient through
+    /// the norm as its reference code does (<c>loralib/bidora.py</c>), which is what its published numbers used.
+    /// </summary>
+    public bool? DetachNorm { get; init; }
+
+    /// <summary>The norm handling this plan trains with (see <see cref="DetachNorm"/>).</summary>
+    public bool DetachesNorm => DetachNorm ?? Method == AdapterMethod.Dora;
 
     public Pooling Pooling { get; init; } = Pooling.Cls;
 
@@ -98,8 +105,27 @@ public sealed record RunPlan
     /// <summary>Share of the training set held out as D_val for the upper level.</summary>
     public double UpperValidationFraction { get; init; } = 0.2;
 
-    /// <summary>Steps of the retraining phase (direction and head on all training data, magnitudes fixed); 0 skips it.</summary>
-    public int RetrainSteps { get; init; }
+    /// <summary>
+    /// Steps of BiDoRA's retraining phase (direction and head on all training data, magnitudes fixed; the paper's
+    /// method has it); null retrains for as many steps as the search, 0 skips it.
+    /// </summary>
+    public int? RetrainSteps { get; init; }
+
+    /// <summary>Learning rate of the retraining phase; null uses <see cref="LearningRate"/>.</summary>
+    public double? RetrainLearningRate { get; init; }
+
+    /// <summary>Weight decay of the retraining phase; null uses <see cref="WeightDecay"/> (as the reference code falls back).</summary>
+    public double? RetrainWeightDecay { get; init; }
+
+    /// <summary>
+    /// How the final weights are chosen: <see cref="SelectionRule.Last"/> (default) keeps the last step of the final
+    /// phase; <see cref="SelectionRule.Best"/> keeps the best evaluation on a selection split carved from the
+    /// training rows (<see cref="SelectionFraction"/>) that no method trains on.
+    /// </summary>
+    public SelectionRule Select { get; init; } = SelectionRule.Last;
+
+    /// <summary>With <see cref="SelectionRule.Best"/>: the share of the training rows held out for selection.</summary>
+    public double SelectionFraction { get; init; } = 0.1;
 
     /// <summary>Restart direction and head from their initial values before retraining, as the reference code does.</summary>
     public bool RetrainFromInitial { get; init; } = true;
@@ -125,9 +151,6 @@ public sealed record RunPlan
     /// <summary>auto | cpu | cuda | cuda:N.</summary>
     public string Device { get; init; } = "auto";
 
-    /// <summary>bf16 autocast on CUDA.</summary>
-    public bool Bf16 { get; init; }
-
     /// <summary>Fine-tuning with a task head (the default) or masked-LM pretraining.</summary>
     public RunKind Kind { get; init; } = RunKind.FineTune;
 
@@ -140,6 +163,6 @@ public sealed record RunPlan
     /// <summary>The adapter settings of this plan.</summary>
     public AdapterOptions ToAdapterOptions() => new()
     {
-        Method = Method, Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = TargetModules, DetachNorm = DetachNorm,
+        Method = Method, Rank = Rank, Alpha = Alpha, Dropout = Dropout, TargetModules = TargetModules, DetachNorm = DetachesNorm,
     };
 }

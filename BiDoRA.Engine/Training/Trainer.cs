@@ -106,21 +106,25 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         {
             var data = session.Data;
             var mainSteps = MainSteps();
-            var retrainSteps = session.IsBiLevel ? Math.Max(0, _plan.RetrainSteps) : 0;
+            var retrainSteps = session.IsBiLevel ? Math.Max(0, _plan.RetrainSteps ?? mainSteps) : 0;
+            var selectsBest = _plan.Select == SelectionRule.Best;
             var totalSteps = mainSteps + retrainSteps;
 
-            // Single-level methods train in one phase; BiDoRA searches (lower and upper level), then optionally
-            // retrains direction and head on all training data with the magnitudes fixed.
+            // Single-level methods train in one phase on D_tr ∪ D_val, the rows BiDoRA's two levels use between them;
+            // BiDoRA searches (direction on D_tr, magnitudes on D_val), then retrains direction and head on
+            // D_tr ∪ D_val with the magnitudes fixed. Only the phase that produces the final weights selects a
+            // checkpoint, and only on the selection split, which nothing trains on.
             var upperStream = new BatchStream(data.Validation, _plan.BatchSize, _plan.Seed + 1, TrainingDataLoader.BatchOrder);
             List<Phase> phases =
             [
                 new(session.IsBiLevel ? TrainingPhase.Search : TrainingPhase.Train, mainSteps,
-                    new BatchStream(data.Train, _plan.BatchSize, _plan.Seed, TrainingDataLoader.BatchOrder), UpperLevel: session.IsBiLevel, KeepsBest: true),
+                    new BatchStream(session.IsBiLevel ? data.Train : data.AllTraining, _plan.BatchSize, _plan.Seed, TrainingDataLoader.BatchOrder),
+                    UpperLevel: session.IsBiLevel, KeepsBest: selectsBest && retrainSteps == 0),
             ];
             if (retrainSteps > 0)
             {
                 phases.Add(new(TrainingPhase.Retrain, retrainSteps,
-                    new BatchStream(data.AllTraining, _plan.BatchSize, _plan.Seed + 2, TrainingDataLoader.BatchOrder), UpperLevel: false, KeepsBest: false));
+                    new BatchStream(data.AllTraining, _plan.BatchSize, _plan.Seed + 2, TrainingDataLoader.BatchOrder), UpperLevel: false, KeepsBest: selectsBest));
             }
 
             using var restored = resume && checkpoints.Latest() is { } latest ? CheckpointStore.Open(latest) : null;
@@ -129,7 +133,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             emit(new RunStarted(totalSteps, session.Parameters.Groups, session.Model.parameters().Sum(p => p.numel()),
                 session.Device.ToString(), data.Train.Count, data.Validation.Count, data.Test.Count));
 
-            var optimizer = session.LowerOptimizer();
+            var optimizer = session.LowerOptimizer(retrain: restored?.State.Phase == TrainingPhase.Retrain);
             using var upper = session.UpperOptimizer();
             var upperSchedule = new LearningRateScheduler(Math.Max(1, mainSteps / Math.Max(1, _plan.Unroll)), _plan.WarmupFraction, _plan.Schedule);
             var first = 0;
@@ -169,9 +173,10 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
                         phaseStep = 0;
                         session.PrepareRetraining();
                         optimizer.Dispose();
-                        optimizer = session.LowerOptimizer();
+                        optimizer = session.LowerOptimizer(retrain: true);
                     }
                     var schedule = new LearningRateScheduler(phase.Steps, _plan.WarmupFraction, _plan.Schedule);
+                    var learningRate = phase.Kind == TrainingPhase.Retrain ? _plan.RetrainLearningRate ?? _plan.LearningRate : _plan.LearningRate;
                     while (phaseStep < phase.Steps)
                     {
                         if (ct.IsCancellationRequested) return Cancel(phase, phaseStep, upperStream, upperSteps, optimizer, upper);
@@ -182,7 +187,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
                         if (phase.UpperLevel && (phaseStep + 1) % Math.Max(1, _plan.Unroll) == 0)
                         {
                             var upperFactor = upperSchedule.Factor(upperSteps);
-                            (var u, var upperTokens) = session.UpperStep(upper, upperStream, lastBatch, upperFactor);
+                            (var u, var upperTokens) = session.UpperStep(upper, upperStream, lastBatch, upperFactor, learningRate * schedule.Factor(phaseStep));
                             upperLoss = u;
                             upperLr = _plan.UpperLearningRate * upperFactor;
                             tokens += upperTokens;
@@ -192,10 +197,10 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
                         _globalStep++;
                         reportStep(_globalStep);
                         var seconds = Math.Max(1e-9, (_clock.Elapsed - started).TotalSeconds);
-                        emit(new StepCompleted(phase.Kind, _globalStep, totalSteps, loss, upperLoss, reg, _plan.LearningRate * schedule.Factor(phaseStep - 1),
+                        emit(new StepCompleted(phase.Kind, _globalStep, totalSteps, loss, upperLoss, reg, learningRate * schedule.Factor(phaseStep - 1),
                             upperLr, tokens / seconds, Eta(totalSteps)));
                         var last = phaseStep == phase.Steps;
-                        if ((phaseStep % Math.Max(1, _plan.EvalEvery) == 0 || last) && EvaluateAndTrack(phase.KeepsBest)) last = true;
+                        if ((phaseStep % Math.Max(1, _plan.EvalEvery) == 0 || last) && EvaluateAndTrack(phase)) last = true;
                         if (phaseStep % Math.Max(1, _plan.CheckpointEvery) == 0 || last)
                         {
                             Save(phase, phaseStep, upperStream, upperSteps, optimizer, upper);
@@ -229,18 +234,29 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             return TimeSpan.FromSeconds(perStep * Math.Max(0, totalSteps - _globalStep));
         }
 
-        /// <summary>Evaluates on D_val; returns true when early stopping says to stop.</summary>
-        private bool EvaluateAndTrack(bool keepBest)
+        /// <summary>
+        /// Evaluates on the selection split when the plan selects the best checkpoint, else on D_val, which every
+        /// method trains on in some phase (labelled in-sample); returns true when early stopping says to stop.
+        /// </summary>
+        private bool EvaluateAndTrack(Phase phase)
         {
-            var predictions = session.Predict(session.Data.Validation, Math.Max(1, _plan.BatchSize * 2));
+            var selecting = session.Data.Selection.Count > 0;
+            var rows = selecting ? session.Data.Selection : session.Data.Validation;
+            var predictions = session.Predict(rows, Math.Max(1, _plan.BatchSize * 2));
             var metrics = Metrics(predictions);
-            emit(new Evaluated(_globalStep, "validation", metrics, Samples(predictions)));
+            emit(new Evaluated(_globalStep, selecting ? SelectionSplit : "validation", metrics, Samples(predictions)) { InSample = !selecting });
             if (session.Dora.Count > 0) emit(session.MagnitudeStatistics(_globalStep));
-            WeightDecomposition.WriteSnapshot(session, _globalStep, logger);
-            if (!keepBest) return false;
+            WeightDecomposition.WriteSnapshot(session, _globalStep, logger, phase.Kind);
+            if (!phase.KeepsBest)
+            {
+                // Last-step rule: the metrics reported with the run are those of its final evaluation.
+                (_bestMetrics, _bestStep) = (metrics, _globalStep);
+                return false;
+            }
             var key = MetricCatalog.Selection(session.Data.Task);
             var higherIsBetter = MetricCatalog.HigherIsBetter(key);
             var value = metrics.TryGetValue(key, out var v) && double.IsFinite(v) ? v : metrics.GetValueOrDefault("loss");
+            if (!metrics.ContainsKey(key) || !double.IsFinite(v)) higherIsBetter = false;
             var improved = _bestMetric is null || (higherIsBetter ? value > _bestMetric : value < _bestMetric);
             if (improved)
             {
@@ -331,6 +347,11 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
                 ["test"] = ToJson(test),
                 ["validation_best"] = _bestMetrics is null ? null : ToJson(_bestMetrics),
                 ["best_step"] = _bestStep,
+                // What chose the final weights and whether the metrics above were measured on training data.
+                ["selection_rule"] = _plan.Select.ToString().ToLowerInvariant(),
+                ["selection_split"] = session.Data.Selection.Count > 0 ? SelectionSplit : "validation",
+                ["selection_rows"] = session.Data.Selection.Count > 0 ? session.Data.Selection.Count : session.Data.Validation.Count,
+                ["validation_in_sample"] = session.Data.Selection.Count == 0,
                 ["steps"] = _globalStep,
                 ["paper_parameter_count"] = session.Parameters.PaperCount,
                 ["trainable_parameters"] = session.Parameters.Total,
@@ -343,6 +364,8 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             emit(new RunCompleted(test, _plan.OutputDirectory, duration));
             return new TrainingResult(RunOutcome.Completed, _plan.OutputDirectory, test, _globalStep, null);
         }
+
+        private const string SelectionSplit = "selection";
 
         private static JsonObject ToJson(IReadOnlyDictionary<string, double> metrics)
         {

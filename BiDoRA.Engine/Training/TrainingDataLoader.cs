@@ -33,13 +33,23 @@ internal static class TrainingDataLoader
             var assignment = CrossValidationFolds.Assign(dataset.Records, folds, plan.Seed, classification, clusters);
             (trainingRows, testRows) = CrossValidationFolds.Split(dataset.Records, assignment, fold - 1);
         }
+        IReadOnlyList<SequenceRecord> selection = [];
+        if (plan.Select == SelectionRule.Best)
+        {
+            // Its own stream (seed + 7919), so D_tr and D_val are drawn the same way with or without it.
+            (trainingRows, selection) = DatasetSplitter.Split(trainingRows, plan.SelectionFraction, unchecked(plan.Seed + 7919), stratify: classification);
+            if (selection.Count == 0) throw new DatasetImportException($"{result.FileName}: a selection fraction of {plan.SelectionFraction} leaves no row to select on.");
+        }
         var (train, validation) = DatasetSplitter.Split(trainingRows, plan.UpperValidationFraction, plan.Seed, stratify: classification);
         if (train.Count == 0 || validation.Count == 0)
         {
             throw new DatasetImportException(
                 $"{result.FileName}: {trainingRows.Count} training row(s) are too few to split into training and validation parts.");
         }
-        return new TrainingData(dataset.Task, dataset.ClassNames, Convert(train), Convert(validation), Convert(testRows), dataset.ContentHash);
+        return new TrainingData(dataset.Task, dataset.ClassNames, Convert(train), Convert(validation), Convert(testRows), dataset.ContentHash)
+        {
+            Selection = Convert(selection),
+        };
     }
 
     /// <summary>Batches of one epoch as example indices: length-bucketed, deterministic in (seed, epoch).</summary>

@@ -63,7 +63,14 @@ public sealed record Evaluated(
     int Step,
     string Split,
     IReadOnlyDictionary<string, double> Metrics,
-    IReadOnlyList<PredictionSample> Predictions) : TrainingEvent;
+    IReadOnlyList<PredictionSample> Predictions) : TrainingEvent
+{
+    /// <summary>
+    /// The run trained on these rows: D_val is the upper level's data for BiDoRA and part of the training data of
+    /// single-level methods and of BiDoRA's retraining, so its metrics are optimistic. The selection split is not.
+    /// </summary>
+    public bool InSample { get; init; }
+}
 
 /// <summary>Per-layer statistics of the magnitude vector of one adapted matrix.</summary>
 public sealed record MagnitudeStats(string Module, double Mean, double Std, double Min, double Max, double MeanAbsChange);

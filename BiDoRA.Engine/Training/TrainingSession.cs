@@ -85,8 +85,8 @@ internal sealed class TrainingSession : IDisposable
     /// <summary>A session over a model already in memory (the benchmark's randomly initialised catalog models); it takes ownership.</summary>
     internal static TrainingSession Create(RunPlan plan, TrainingData data, EsmModel model) => new(plan, data, "(in memory)", model);
 
-    /// <summary>The optimiser of a phase: one group over what that phase trains.</summary>
-    public AdamW LowerOptimizer()
+    /// <summary>The optimiser of a phase: one group over what that phase trains (retraining has its own learning rate and weight decay).</summary>
+    public AdamW LowerOptimizer(bool retrain = false)
     {
         IReadOnlyList<Parameter> parameters = Plan.Method switch
         {
@@ -94,7 +94,9 @@ internal sealed class TrainingSession : IDisposable
             AdapterMethod.Dora => [.. _direction, .. _magnitudes, .. _head],
             _ => [.. _direction, .. _head],
         };
-        return new AdamW([new ParameterGroupSettings("lower", parameters, Plan.LearningRate, Plan.WeightDecay)]);
+        return retrain
+            ? new AdamW([new ParameterGroupSettings("lower", parameters, Plan.RetrainLearningRate ?? Plan.LearningRate, Plan.RetrainWeightDecay ?? Plan.WeightDecay)])
+            : new AdamW([new ParameterGroupSettings("lower", parameters, Plan.LearningRate, Plan.WeightDecay)]);
     }
 
     public AdamW UpperOptimizer() =>
@@ -151,15 +153,19 @@ internal sealed class TrainingSession : IDisposable
 
     /// <summary>
     /// BiDoRA's upper step: the hypergradient for m on a D_val batch (the finite-difference passes on the lower batch
-    /// just used), then AdamW on m.
+    /// just used), then AdamW on m. <paramref name="lowerLearningRate"/> is the lower level's learning rate at this
+    /// step: ξ of the unrolled mode, whose virtual step is then the real one.
     /// </summary>
-    public (double UpperLoss, long Tokens) UpperStep(AdamW optimizer, BatchStream validation, IReadOnlyList<LabeledSequence> lowerBatch, double learningRateFactor)
+    public (double UpperLoss, long Tokens) UpperStep(AdamW optimizer, BatchStream validation, IReadOnlyList<LabeledSequence> lowerBatch, double learningRateFactor, double lowerLearningRate)
     {
         using var scope = NewDisposeScope();
         var upperBatch = validation.Next();
         using var upper = Encode(upperBatch);
         using var lower = Encode(lowerBatch);
-        var settings = new HypergradientSettings(Plan.Hypergradient, Plan.Xi, Plan.FiniteDifferenceRadius);
+        // Unrolled: ξ is the current lower-level learning rate (the DARTS derivation; ξ = 1 would take a virtual SGD
+        // step about 1/lr times the real one). Finite difference: Plan.Xi, 1 as in Betty's darts.
+        var xi = Plan.Hypergradient == HypergradientMode.Unrolled ? lowerLearningRate : Plan.Xi;
+        var settings = new HypergradientSettings(Plan.Hypergradient, xi, Plan.FiniteDifferenceRadius);
         // The virtual step of the unrolled mode follows the whole lower objective; for the other modes the
         // regulariser does not depend on m and is left out of the extra passes.
         var withRegularizer = Plan.Hypergradient == HypergradientMode.Unrolled && Plan.RegularizerWeight != 0;

@@ -16,6 +16,10 @@ internal static class PredictionsApi
         runs.MapPost("/{id}/predict/file", PredictFile)
             .WithName("PredictFile")
             .WithSummary("Predict every sequence of an uploaded FASTA, CSV/TSV (sequence column) or text file (multipart field 'file'); answers CSV");
+        api.MapPost("/sweeps/{id}/predict", PredictWithEnsemble)
+            .WithTags("Predictions")
+            .WithName("PredictWithEnsemble")
+            .WithSummary("Predict sequences with a sweep's completed runs of one method together: mean and sd of each class probability (or value) and the members' agreement");
         api.MapPost("/predict", Predict)
             .WithTags("Predictions")
             .WithName("PredictByRunId")
@@ -29,6 +33,23 @@ internal static class PredictionsApi
 
     /// <param name="RunId">A completed run.</param>
     public sealed record PredictByRunIdRequest(string? RunId, IReadOnlyList<string>? Sequences, string? Text);
+
+    /// <param name="Method">Whose runs vote: full, lora, dora or bidora.</param>
+    /// <param name="Sequences">Sequences to predict, in order.</param>
+    public sealed record EnsembleRequest(string? Method, IReadOnlyList<string>? Sequences);
+
+    public static async Task<Results<Ok<EnsemblePredictions>, ProblemHttpResult>> PredictWithEnsemble(string id, EnsembleRequest request, PredictionService predictions, CancellationToken cancellationToken)
+    {
+        if (request.Sequences is null) return ApiProblems.Validation(new Dictionary<string, string[]> { ["sequences"] = ["is required: a list of sequences."] });
+        try
+        {
+            return TypedResults.Ok(await predictions.PredictEnsembleAsync(id, request.Method, request.Sequences, cancellationToken));
+        }
+        catch (PredictionException e)
+        {
+            return Problem(e, fileUpload: false);
+        }
+    }
 
     public static Task<Results<Ok<RunPredictions>, ProblemHttpResult>> PredictWithRun(string id, PredictRequest request, PredictionService predictions, CancellationToken cancellationToken) =>
         PredictAsync(id, request.Sequences, request.Text, predictions, cancellationToken);

@@ -5,4 +5,4 @@ using BiDoRA.Workbench.Services.Storage;
 namespace BiDoRA.Workbench.Api;
 
 /// <summary>What the run endpoints need, bound with [AsParameters].</summary>
-internal sealed record RunServices(RunStore Runs, RunQueue Queue, RunFactory Factory, RunEventStore Events, RunEventHub Hub, RunArtifacts Artifacts);
+internal sealed record RunServices(IRunStore Runs, RunQueue Queue, RunFactory Factory, IRunEventStore Events, RunEventHub Hub, RunArtifacts Artifacts);

@@ -8,7 +8,9 @@ internal static class WorkbenchApi
         var api = app.MapGroup("/api");
         api.MapHealthApi();
         api.MapModelsApi();
+        api.MapTrainedModelsApi();
         api.MapRunsApi();
+        api.MapExportsApi();
         api.MapDatasetsApi();
         api.MapPredictionsApi();
         api.MapAnalysisApi();

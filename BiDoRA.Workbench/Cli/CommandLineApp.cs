@@ -5,7 +5,7 @@ namespace BiDoRA.Workbench.Cli;
 /// <summary>The workbench executable's verbs; <c>serve</c> is the default.</summary>
 internal static class CommandLineApp
 {
-    private static readonly string[] Verbs = ["serve", "train", "predict", "embed", "inspect", "bench", "sweep", "compare"];
+    private static readonly string[] Verbs = ["serve", "train", "predict", "embed", "inspect", "bench", "sweep", "compare", "export", "pretrain"];
 
     /// <param name="args">Command line; without a verb, <c>serve</c> is assumed.</param>
     /// <param name="configuration">Where output and errors go (tests capture them); the console when null.</param>
@@ -16,11 +16,13 @@ internal static class CommandLineApp
             ServeCommand.Create(),
             EmbedCommand.Create(),
             TrainCommand.Create(),
+            PretrainCommand.Create(),
             PredictCommand.Create(),
             InspectCommand.Create(),
             SweepCommand.Create(),
             CompareCommand.Create(),
             BenchCommand.Create(),
+            ExportCommand.Create(),
         };
         var isVerb = args.Length > 0 && (Verbs.Contains(args[0]) || args[0] is "-h" or "--help" or "-?" or "--version");
         var effective = isVerb ? args : ["serve", .. args];

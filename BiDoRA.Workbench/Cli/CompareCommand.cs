@@ -10,7 +10,9 @@ namespace BiDoRA.Workbench.Cli;
 
 /// <summary>
 /// <c>compare</c>: a sweep folder (or chosen run folders) side by side as JSON on stdout, the same comparison the
-/// workbench's compare endpoint returns; optionally the HTML report. Exit 0, or 2 for bad input.
+/// workbench's compare endpoint returns, with each group's ΔM–ΔD slope k and r; optionally the HTML report. Several
+/// <c>--sweep</c> folders (e.g. BBP, thermostability and MIC) are compared one by one and pooled into one test
+/// paired by (sweep, seed, fold). Exit 0, or 2 for bad input.
 /// </summary>
 internal static class CompareCommand
 {
@@ -18,7 +20,7 @@ internal static class CompareCommand
 
     public static Command Create()
     {
-        var sweep = new Option<DirectoryInfo?>("--sweep") { Description = "A sweep folder written by the sweep command." };
+        var sweep = new Option<DirectoryInfo[]>("--sweep") { Description = "A sweep folder written by the sweep command; repeat it to pool several sweeps (tasks) into one test." };
         var runs = new Option<DirectoryInfo[]>("--runs") { Description = "Run folders to compare instead of a sweep (grouped by method).", AllowMultipleArgumentsPerToken = true };
         var a = new Option<string?>("--a") { Description = "Baseline group (default: dora when dora and bidora are both there, else the first)." };
         var b = new Option<string?>("--b") { Description = "Group tested against the baseline; differences are b − a (default: bidora, else the second)." };
@@ -39,13 +41,14 @@ internal static class CompareCommand
         {
             var stdout = parse.InvocationConfiguration.Output;
             var stderr = parse.InvocationConfiguration.Error;
-            var sweepFolder = parse.GetValue(sweep);
+            var sweepFolders = parse.GetValue(sweep) ?? [];
             var runFolders = parse.GetValue(runs) ?? [];
-            if ((sweepFolder is null) == (runFolders.Length == 0))
+            if ((sweepFolders.Length == 0) == (runFolders.Length == 0))
             {
-                await stderr.WriteLineAsync("error: give either --sweep DIR or --runs DIR [DIR ...].");
+                await stderr.WriteLineAsync("error: give either --sweep DIR [--sweep DIR ...] or --runs DIR [DIR ...].");
                 return 2;
             }
+            var sweepFolder = sweepFolders.FirstOrDefault();
             SweepPlan? plan = null;
             IReadOnlyList<ComparedRun> compared;
             try
@@ -78,6 +81,7 @@ internal static class CompareCommand
                 PValueMethod = parse.GetValue(pValue) switch { "exact" => PValueMethod.Exact, "normal" => PValueMethod.Normal, _ => PValueMethod.Auto },
                 ContinuityCorrection = !parse.GetValue(noCorrection),
             };
+            if (sweepFolders.Length > 1) return await Pooled(sweepFolders, options, parse.GetValue(report), stdout, stderr, ct);
             ComparisonResult result;
             try
             {
@@ -90,22 +94,10 @@ internal static class CompareCommand
             }
             foreach (var warning in result.Warnings) await stderr.WriteLineAsync("warning: " + warning);
 
+            var analyses = await AnalyseAsync(result, compared, stderr, ct);
             if (parse.GetValue(report) is { } reportFile)
             {
-                var slopes = new Dictionary<string, WeightDecompositionFit>();
-                foreach (var row in result.Runs.Where(r => r.Completed))
-                {
-                    ct.ThrowIfCancellationRequested();
-                    try
-                    {
-                        var analysis = WeightDecomposition.Analyze(compared.First(c => c.Id == row.Id).Directory, cancellationToken: ct);
-                        if (analysis.Points.Count > 0) slopes[row.Id] = analysis.Overall;
-                    }
-                    catch (InvalidDataException e)
-                    {
-                        await stderr.WriteLineAsync($"warning: no ΔM–ΔD analysis for {row.Name}: {e.Message}");
-                    }
-                }
+                var slopes = analyses.Where(a => a.Value is { Points.Count: > 0 }).ToDictionary(a => a.Key, a => a.Value!.Headline);
                 var html = HtmlReport.ForComparison(new ComparisonReportData
                 {
                     Title = plan?.Name is { Length: > 0 } name ? name : "Comparison",
@@ -118,10 +110,91 @@ internal static class CompareCommand
                 await File.WriteAllTextAsync(reportFile.FullName, html, ct);
                 await stderr.WriteLineAsync($"Report written to {reportFile.FullName}.");
             }
-            await stdout.WriteLineAsync(JsonSerializer.Serialize(result, Json));
+            var output = JsonSerializer.SerializeToNode(result, Json)!.AsObject();
+            output["decomposition"] = JsonSerializer.SerializeToNode(GroupDecomposition.Of(result, r => analyses.GetValueOrDefault(r.Id)), Json);
+            await stdout.WriteLineAsync(output.ToJsonString(Json));
             return 0;
         });
         return command;
+    }
+
+    /// <summary>Each sweep compared on its own, then pooled: JSON { tasks: [...], pooled: {...} }.</summary>
+    private static async Task<int> Pooled(DirectoryInfo[] folders, ComparisonOptions options, FileInfo? report, TextWriter stdout, TextWriter stderr, CancellationToken ct)
+    {
+        var tasks = new List<(string Name, ComparisonResult Result)>();
+        var entries = new System.Text.Json.Nodes.JsonArray();
+        foreach (var folder in folders)
+        {
+            SweepPlan plan;
+            try
+            {
+                plan = SweepPlan.Read(folder.FullName);
+            }
+            catch (InvalidDataException e)
+            {
+                await stderr.WriteLineAsync("error: " + e.Message);
+                return 2;
+            }
+            var name = plan.Name is { Length: > 0 } n ? n : folder.Name;
+            if (tasks.Any(t => t.Name == name)) name = folder.FullName;
+            var compared = RunsOf(plan);
+            ComparisonResult result;
+            try
+            {
+                // Each sweep on its own headline metric: pooling a fixed metric over tasks of different kinds would not make sense.
+                result = RunComparison.Compare(compared, options with { Metric = null });
+            }
+            catch (ArgumentException e)
+            {
+                await stderr.WriteLineAsync($"error: {name}: --{e.ParamName}: {Api.SweepsApi.WithoutParameter(e)}");
+                return 2;
+            }
+            foreach (var warning in result.Warnings) await stderr.WriteLineAsync($"warning: {name}: {warning}");
+            var analyses = await AnalyseAsync(result, compared, stderr, ct);
+            var entry = JsonSerializer.SerializeToNode(result, Json)!.AsObject();
+            entry["decomposition"] = JsonSerializer.SerializeToNode(GroupDecomposition.Of(result, r => analyses.GetValueOrDefault(r.Id)), Json);
+            entries.Add(new System.Text.Json.Nodes.JsonObject { ["sweep"] = name, ["sweepDirectory"] = folder.FullName, ["comparison"] = entry });
+            tasks.Add((name, result));
+        }
+        PooledComparisonResult pooled;
+        try
+        {
+            pooled = PooledComparison.Pool(tasks, options);
+        }
+        catch (ArgumentException e)
+        {
+            await stderr.WriteLineAsync($"error: --{e.ParamName}: {Api.SweepsApi.WithoutParameter(e)}");
+            return 2;
+        }
+        if (report is not null)
+        {
+            Directory.CreateDirectory(Path.GetDirectoryName(report.FullName)!);
+            await File.WriteAllTextAsync(report.FullName, HtmlReport.ForPooled(pooled), ct);
+            await stderr.WriteLineAsync($"Report written to {report.FullName}.");
+        }
+        var output = new System.Text.Json.Nodes.JsonObject { ["tasks"] = entries, ["pooled"] = JsonSerializer.SerializeToNode(pooled, Json) };
+        await stdout.WriteLineAsync(output.ToJsonString(Json));
+        return 0;
+    }
+
+    /// <summary>The ΔM–ΔD analysis of every completed run (null where it cannot be made; a warning says why).</summary>
+    private static async Task<Dictionary<string, WeightDecompositionResult?>> AnalyseAsync(ComparisonResult result, IReadOnlyList<ComparedRun> compared, TextWriter stderr, CancellationToken ct)
+    {
+        var analyses = new Dictionary<string, WeightDecompositionResult?>();
+        foreach (var row in result.Runs.Where(r => r.Completed))
+        {
+            ct.ThrowIfCancellationRequested();
+            try
+            {
+                analyses[row.Id] = WeightDecomposition.Analyze(compared.First(c => c.Id == row.Id).Directory, cancellationToken: ct);
+            }
+            catch (InvalidDataException e)
+            {
+                analyses[row.Id] = null;
+                await stderr.WriteLineAsync($"warning: no ΔM–ΔD analysis for {row.Name}: {e.Message}");
+            }
+        }
+        return analyses;
     }
 
     /// <summary>The runs of a sweep folder, in the sweep's order.</summary>

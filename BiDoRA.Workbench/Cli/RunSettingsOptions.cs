@@ -19,6 +19,7 @@ internal sealed class RunSettingsOptions
     public RunSettingsOptions(string stepsDescription)
     {
         Task.AcceptOnlyFromAmong(TaskNames);
+        Select.AcceptOnlyFromAmong("last", "best");
         Steps = new Option<int?>("--steps") { Description = $"{stepsDescription} (default {Defaults.Steps} unless --epochs is given)." };
     }
 
@@ -48,7 +49,19 @@ internal sealed class RunSettingsOptions
 
     public Option<HypergradientMode> Hypergradient { get; } = new("--hypergradient") { DefaultValueFactory = _ => Defaults.Hypergradient };
 
-    public Option<int> RetrainSteps { get; } = new("--retrain-steps") { Description = "BiDoRA: steps of the retraining phase (0 skips it).", DefaultValueFactory = _ => Defaults.RetrainSteps };
+    public Option<int?> RetrainSteps { get; } = new("--retrain-steps") { Description = "BiDoRA: steps of the retraining phase (default: as many as the search; 0 skips it)." };
+
+    public Option<double?> RetrainLearningRate { get; } = new("--retrain-lr") { Description = "BiDoRA: learning rate of the retraining phase (default: --lr)." };
+
+    public Option<double?> RetrainWeightDecay { get; } = new("--retrain-weight-decay") { Description = "BiDoRA: weight decay of the retraining phase (default: the main weight decay)." };
+
+    public Option<string> Select { get; } = new("--select")
+    {
+        Description = "Final weights: last (the last step, default) or best (best evaluation on a held-out selection split of --selection-fraction).",
+        DefaultValueFactory = _ => Defaults.Select.ToString().ToLowerInvariant(),
+    };
+
+    public Option<double> SelectionFraction { get; } = new("--selection-fraction") { Description = "With --select best: share of the training rows held out for selection.", DefaultValueFactory = _ => Defaults.SelectionFraction };
 
     public Option<int> EvalEvery { get; } = new("--eval-every") { Description = "Evaluate (and save an analysis snapshot) every N steps.", DefaultValueFactory = _ => Defaults.EvalEvery };
 
@@ -67,7 +80,7 @@ internal sealed class RunSettingsOptions
         Option[] all =
         [
             Dataset, TestFile, Model, Task, Steps, Epochs, BatchSize, LearningRate, UpperLearningRate, Rank, Alpha, Targets, Hypergradient,
-            RetrainSteps, EvalEvery, CheckpointEvery, Device, DataDirectory, SequenceColumn, LabelColumn,
+            RetrainSteps, RetrainLearningRate, RetrainWeightDecay, Select, SelectionFraction, EvalEvery, CheckpointEvery, Device, DataDirectory, SequenceColumn, LabelColumn,
         ];
         foreach (var option in all) command.Options.Add(option);
     }
@@ -83,6 +96,7 @@ internal sealed class RunSettingsOptions
     {
         "learningRate" => "--lr",
         "upperLearningRate" => "--upper-lr",
+        "retrainLearningRate" => "--retrain-lr",
         "targetModules" => "--targets",
         _ => "--" + string.Concat(field.Select(c => char.IsUpper(c) ? "-" + char.ToLowerInvariant(c) : c.ToString())),
     };
@@ -107,6 +121,10 @@ internal sealed class RunSettingsOptions
         TargetModules = parse.GetValue(Targets)!.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         Hypergradient = parse.GetValue(Hypergradient),
         RetrainSteps = parse.GetValue(RetrainSteps),
+        RetrainLearningRate = parse.GetValue(RetrainLearningRate),
+        RetrainWeightDecay = parse.GetValue(RetrainWeightDecay),
+        Select = parse.GetValue(Select) == "best" ? SelectionRule.Best : SelectionRule.Last,
+        SelectionFraction = parse.GetValue(SelectionFraction),
         EvalEvery = parse.GetValue(EvalEvery),
         CheckpointEvery = parse.GetValue(CheckpointEvery),
         Device = parse.GetValue(Device)!,

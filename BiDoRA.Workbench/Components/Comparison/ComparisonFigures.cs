@@ -56,10 +56,12 @@ internal static class ComparisonFigures
                 hovertemplate = "%{text}<br>ΔD %{x:.3g}, ΔM %{y:.3g}<extra></extra>",
             });
         }
-        var fit = analysis.Overall;
-        if (analysis.Points.Count >= 2 && double.IsFinite(fit.Slope))
+        // The papers' line: query matrices of the main phase (see WeightDecompositionResult.Headline).
+        var fit = analysis.Headline;
+        var fitted = analysis.Points.Where(p => (fit.Phase is null || p.Phase == fit.Phase) && (fit.Scope == WeightDecompositionFit.All || p.Kind == fit.Scope)).ToList();
+        if (fitted.Count >= 2 && double.IsFinite(fit.Slope))
         {
-            var (low, high) = (analysis.Points.Min(p => p.DeltaD), analysis.Points.Max(p => p.DeltaD));
+            var (low, high) = (fitted.Min(p => p.DeltaD), fitted.Max(p => p.DeltaD));
             traces.Add(new
             {
                 type = "scatter",

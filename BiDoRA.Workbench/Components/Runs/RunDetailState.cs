@@ -64,6 +64,9 @@ public sealed class RunDetailState(bool biLevel)
     /// <summary>Forgets the last failure once the run is queued to resume.</summary>
     public void ClearFailure() => (Failure, FailedStep) = (null, null);
 
+    /// <summary>Whether the evaluated rows were trained on (D_val), so the metrics chart says "in-sample"; null before the first evaluation.</summary>
+    public bool? MetricsInSample { get; private set; }
+
     public RunEventEffect Apply(TrainingEvent trainingEvent)
     {
         switch (trainingEvent)
@@ -74,7 +77,8 @@ public sealed class RunDetailState(bool biLevel)
                 return RunEventEffect.None;
             case StepCompleted step:
                 return ApplyStep(step);
-            case Evaluated { Split: "validation" } evaluated:
+            case Evaluated { Split: "validation" or "selection" } evaluated:
+                MetricsInSample = evaluated.InSample;
                 // The headline metrics are drawn; the others wait in the legend.
                 return new RunEventEffect(null, evaluated.Metrics
                     .OrderBy(m => MetricCatalog.Prominence(m.Key))

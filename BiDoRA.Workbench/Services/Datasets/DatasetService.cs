@@ -2,7 +2,6 @@ using System.Collections.Concurrent;
 using System.Text;
 using BiDoRA.Engine.Data;
 using BiDoRA.Workbench.Services.Storage;
-using LiteDB;
 
 namespace BiDoRA.Workbench.Services.Datasets;
 
@@ -11,7 +10,7 @@ namespace BiDoRA.Workbench.Services.Datasets;
 /// inspect without saving, list, rows page by page, statistics, delete, and the shipped samples.
 /// An import that fails stores nothing; datasets stored before are never touched by a later import.
 /// </summary>
-internal sealed class DatasetService(DatasetStore store, WorkbenchPaths paths, WorkbenchDatabase db, ILogger<DatasetService> logger)
+internal sealed class DatasetService(IDatasetStore store, WorkbenchPaths paths, ILogger<DatasetService> logger)
 {
     /// <summary>Rows shown in an inspection's preview.</summary>
     public const int PreviewRows = 20;
@@ -19,11 +18,8 @@ internal sealed class DatasetService(DatasetStore store, WorkbenchPaths paths, W
     /// <summary>Most rows one <see cref="ReadRows"/> call returns.</summary>
     public const int MaxRowsPerPage = 1000;
 
-    private const string SeededKey = "samples-seeded";
-
     private readonly DatasetRowReader _rows = new();
     private readonly ConcurrentDictionary<string, DatasetStatistics> _statistics = new(StringComparer.Ordinal);
-    private readonly ILiteCollection<BsonDocument> _meta = db.Collection("meta");
 
     /// <summary>A dataset was added or deleted (by anyone: page, API, seeding).</summary>
     public event Action? Changed;
@@ -141,7 +137,7 @@ internal sealed class DatasetService(DatasetStore store, WorkbenchPaths paths, W
     /// <returns>The datasets added (none after the first time).</returns>
     public async Task<IReadOnlyList<DatasetRecord>> SeedSamplesAsync(CancellationToken cancellationToken = default)
     {
-        if (_meta.FindById(SeededKey) is not null) return [];
+        if (store.SamplesSeeded()) return [];
         var added = new List<DatasetRecord>();
         // A database that already holds datasets predates seeding: leave it as the user made it.
         if (store.List().Count == 0)
@@ -153,7 +149,7 @@ internal sealed class DatasetService(DatasetStore store, WorkbenchPaths paths, W
                 else logger.LogWarning("Sample {Sample} was not added: {Errors}", sample.Name, string.Join("; ", outcome?.Errors ?? []));
             }
         }
-        _meta.Upsert(new BsonDocument { ["_id"] = SeededKey, ["at"] = DateTime.UtcNow, ["datasets"] = new BsonArray(added.Select(d => new BsonValue(d.Id))) });
+        store.MarkSamplesSeeded([.. added.Select(d => d.Id)]);
         if (added.Count > 0) logger.LogInformation("First start: added the samples {Samples}.", string.Join(", ", added.Select(d => d.Sample)));
         return added;
     }

@@ -10,7 +10,7 @@ namespace BiDoRA.Workbench.Services.Evaluation;
 /// folders. Runs are grouped by method; statuses come from the run store, which knows about queued and failed runs
 /// that have no (or an unfinished) folder.
 /// </summary>
-internal sealed class EvaluationService(RunStore runs, SweepStore sweeps, WorkbenchPaths paths, ILogger<EvaluationService> logger)
+internal sealed class EvaluationService(IRunStore runs, ISweepStore sweeps, WorkbenchPaths paths, ILogger<EvaluationService> logger)
 {
     /// <summary>Most runs one ad-hoc comparison takes.</summary>
     public const int MaxComparedRuns = 500;

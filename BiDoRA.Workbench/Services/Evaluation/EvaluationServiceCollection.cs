@@ -7,7 +7,6 @@ internal static class EvaluationServiceCollection
 {
     public static IServiceCollection AddEvaluationServices(this IServiceCollection services)
     {
-        services.AddSingleton<SweepStore>();
         services.AddSingleton<SweepService>();
         services.AddSingleton<EvaluationService>();
         services.AddSingleton<ReportService>();

@@ -9,7 +9,7 @@ using BiDoRA.Workbench.Services.Sweeps;
 namespace BiDoRA.Workbench.Services.Evaluation;
 
 /// <summary>Builds the downloadable HTML reports of runs and sweeps from the stores, the events and the run folders.</summary>
-internal sealed class ReportService(RunStore runs, SweepService sweeps, RunEventStore events, RunEventHub hub, EvaluationService evaluation, WorkbenchPaths paths, ILogger<ReportService> logger)
+internal sealed class ReportService(IRunStore runs, SweepService sweeps, IRunEventStore events, RunEventHub hub, EvaluationService evaluation, WorkbenchPaths paths, ILogger<ReportService> logger)
 {
     /// <summary>The run's report; null when there is no such run.</summary>
     public async Task<string?> RunReportAsync(string runId, CancellationToken cancellationToken)
@@ -73,7 +73,7 @@ internal sealed class ReportService(RunStore runs, SweepService sweeps, RunEvent
         foreach (var row in comparison.Runs.Where(r => r.Completed))
         {
             var (analysis, _) = await AnalysisAsync(row.Id, cancellationToken).ConfigureAwait(false);
-            if (analysis is { Points.Count: > 0 }) slopes[row.Id] = analysis.Overall;
+            if (analysis is { Points.Count: > 0 }) slopes[row.Id] = analysis.Headline;
         }
         return HtmlReport.ForComparison(new ComparisonReportData
         {

@@ -19,13 +19,13 @@ internal sealed class RunEventHub : IAsyncDisposable
     private readonly ConcurrentDictionary<string, Lazy<RunFeed>> _feeds = new();
     private readonly Channel<RunRecord> _statuses = Channel.CreateUnbounded<RunRecord>(new UnboundedChannelOptions { SingleReader = true });
     private readonly RunEventWriter _writer;
-    private readonly RunEventStore _store;
+    private readonly IRunEventStore _store;
     private readonly IHubContext<TrainingHub> _hub;
     private readonly RunStatusNotifier _notifier;
     private readonly ILogger<RunEventHub> _logger;
     private readonly Task _statusLoop;
 
-    public RunEventHub(RunEventWriter writer, RunEventStore store, IHubContext<TrainingHub> hub, RunStatusNotifier notifier, ILogger<RunEventHub> logger)
+    public RunEventHub(RunEventWriter writer, IRunEventStore store, IHubContext<TrainingHub> hub, RunStatusNotifier notifier, ILogger<RunEventHub> logger)
     {
         _writer = writer;
         _store = store;

@@ -15,14 +15,14 @@ namespace BiDoRA.Workbench.Services.Events;
 internal sealed class RunEventWriter : IAsyncDisposable
 {
     private readonly Channel<object> _queue = Channel.CreateUnbounded<object>(new UnboundedChannelOptions { SingleReader = true });
-    private readonly RunEventStore _events;
-    private readonly RunStore _runs;
+    private readonly IRunEventStore _events;
+    private readonly IRunStore _runs;
     private readonly ILogger<RunEventWriter> _logger;
     private readonly TimeSpan _interval;
     private readonly int _batchSize;
     private readonly Task _loop;
 
-    public RunEventWriter(RunEventStore events, RunStore runs, IOptions<WorkbenchOptions> options, ILogger<RunEventWriter> logger)
+    public RunEventWriter(IRunEventStore events, IRunStore runs, IOptions<WorkbenchOptions> options, ILogger<RunEventWriter> logger)
     {
         _events = events;
         _runs = runs;

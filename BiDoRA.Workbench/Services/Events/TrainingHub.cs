@@ -12,7 +12,7 @@ namespace BiDoRA.Workbench.Services.Events;
 /// arrive before the join result, so a client orders by sequence. After a reconnect it joins again with its last
 /// sequence.
 /// </summary>
-internal sealed class TrainingHub(RunStore runs, RunEventHub events, HubRunStreams streams) : Hub
+internal sealed class TrainingHub(IRunStore runs, RunEventHub events, HubRunStreams streams) : Hub
 {
     public const string Path = "/hubs/training";
 

@@ -15,4 +15,8 @@ public sealed record ModelInfo(
     bool Bundled,
     bool Imported,
     bool Available,
-    ModelDownloadState? Download = null);
+    ModelDownloadState? Download = null)
+{
+    /// <summary>How the model was made, for models written by pretraining (the bundled mini, pretrained runs).</summary>
+    public ModelProvenance? Pretraining { get; init; }
+}

@@ -18,7 +18,10 @@ internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads 
     {
         var catalog = ModelCatalog.Entries.Select(e => new ModelInfo(
             e.Name, e.Description, e.HubId, e.ParameterCount, e.DownloadBytes, e.Config.NumHiddenLayers, e.Config.HiddenSize,
-            Bundled: e.IsBundled, Imported: false, Available: IsAvailable(e.Name), Download: downloads.State(e.Name)));
+            Bundled: e.IsBundled, Imported: false, Available: IsAvailable(e.Name), Download: downloads.State(e.Name))
+        {
+            Pretraining = e.IsBundled && IsAvailable(e.Name) ? Provenance(ModelResolver.Resolve(e.Name, paths.ModelsDirectory, BundledDirectory)) : null,
+        });
         return [.. catalog, .. ImportedModels()];
     }
 
@@ -55,6 +58,18 @@ internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads 
     /// <summary>Stops a running download (its files so far are kept, and the next start resumes); null when none is running.</summary>
     public ModelInfo? CancelDownload(string name) =>
         ModelCatalog.Find(name) is { } entry && downloads.Cancel(entry.Name) is not null ? Find(entry.Name) : null;
+
+    /// <summary>
+    /// The model a new run starts from: the smallest released ESM-2 that is downloaded, otherwise (offline) the bundled
+    /// pretrained <c>mini</c>, otherwise the first available one.
+    /// </summary>
+    public string? DefaultModel()
+    {
+        var models = List();
+        return models.FirstOrDefault(m => m.Available && m.HubId is not null)?.Name
+               ?? models.FirstOrDefault(m => m.Available && m.Name == ModelCatalog.MiniName)?.Name
+               ?? models.FirstOrDefault(m => m.Available)?.Name;
+    }
 
     public ModelInfo? Find(string name) =>
         List().FirstOrDefault(m => string.Equals(m.Name, name, StringComparison.OrdinalIgnoreCase));
@@ -161,9 +176,26 @@ internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads 
                 logger.LogWarning(e, "Skipping model folder {Folder}: its config.json cannot be read.", folder);
                 continue;
             }
-            yield return new ModelInfo(name, $"Imported ESM-2 ({config.NumHiddenLayers} layers, hidden {config.HiddenSize}).", null,
+            var provenance = Provenance(folder);
+            yield return new ModelInfo(name, provenance is null ? $"Imported ESM-2 ({config.NumHiddenLayers} layers, hidden {config.HiddenSize})." : $"ESM-2 ({config.NumHiddenLayers} layers, hidden {config.HiddenSize}) from a pretraining run.", null,
                 ModelCatalog.CountParameters(config), 0, config.NumHiddenLayers, config.HiddenSize,
-                Bundled: false, Imported: true, Available: true);
+                Bundled: false, Imported: true, Available: true) { Pretraining = provenance };
+        }
+    }
+
+    /// <summary>The pretraining record of a model folder (its pretraining.json); null for folders without one.</summary>
+    private ModelProvenance? Provenance(string folder)
+    {
+        var path = Path.Combine(folder, Engine.Training.Pretrainer.ProvenanceFile);
+        if (!File.Exists(path)) return null;
+        try
+        {
+            return ModelProvenance.Read(path);
+        }
+        catch (Exception e) when (e is IOException or InvalidDataException or System.Text.Json.JsonException or InvalidOperationException or FormatException)
+        {
+            logger.LogWarning(e, "The pretraining record {Path} cannot be read.", path);
+            return null;
         }
     }
 

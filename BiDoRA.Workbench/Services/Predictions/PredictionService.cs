@@ -3,6 +3,7 @@ using System.Text;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Prediction;
 using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
 using Microsoft.Extensions.Options;
@@ -12,9 +13,11 @@ namespace BiDoRA.Workbench.Services.Predictions;
 /// <summary>
 /// Predictions with a completed run's adapter, for the Predict page and /api/runs/{id}/predict. Each run's predictor
 /// (base model with the adapter merged, and the head) is loaded from the run's folder once and kept in a small cache;
-/// it is the predictor's own copy, separate from anything a training run holds. Safe to call from many threads.
+/// it is the predictor's own copy, separate from anything a training run holds. An imported trained model (PEFT adapter
+/// or merged transformers folder) predicts the same way under its id, "trained:" + name, wherever a run id is taken.
+/// Safe to call from many threads.
 /// </summary>
-internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
+internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweeps, TrainedModelLibrary trained, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
 {
     private readonly PredictorCache _predictors = new(options.Value.PredictorCacheSize);
 
@@ -30,6 +33,7 @@ internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOp
     /// <summary>Why the run cannot predict, or null when it can (completed, with its trained weights on disk).</summary>
     public string? WhyNotReady(string runId)
     {
+        if (TrainedModelLibrary.IsTrainedModelId(runId)) return trained.Find(runId) is null ? $"No trained model is named '{runId[TrainedModelInfo.IdPrefix.Length..]}'." : null;
         if (runs.Get(runId) is not { } run) return $"No run has the id '{runId}'.";
         return NotReady(run);
     }
@@ -103,16 +107,52 @@ internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOp
             p.Probabilities is { } probabilities ? classes.Select(c => probabilities.GetValueOrDefault(c, double.NaN)).ToList() : null)));
     }
 
+    /// <summary>
+    /// The sweep's completed runs of <paramref name="method"/> (its seeds and folds) predict together: each member
+    /// loads, predicts and unloads in turn (one base model in memory at a time, none taken from the cache).
+    /// </summary>
+    /// <exception cref="PredictionException">No such sweep, no completed run of the method, or unusable sequences.</exception>
+    public async Task<EnsemblePredictions> PredictEnsembleAsync(string sweepId, string? method, IReadOnlyList<string> sequences, CancellationToken cancellationToken = default)
+    {
+        if (sweeps.Get(sweepId) is not { } sweep) throw new PredictionException(PredictionProblem.RunNotFound, "id", $"No sweep has the id '{sweepId}'.");
+        var name = method?.Trim().ToLowerInvariant();
+        if (name is null || !sweep.Methods.Contains(name))
+            throw new PredictionException(PredictionProblem.InvalidInput, "method", $"'{method}' is not a method of this sweep; it has {string.Join(", ", sweep.Methods)}.");
+        var members = sweep.Runs.Where(r => r.Method == name).Select(r => runs.Get(r.RunId)).Where(r => r is not null && NotReady(r) is null).Select(r => r!).ToList();
+        if (members.Count == 0) throw new PredictionException(PredictionProblem.RunNotReady, "method", $"No {name} run of sweep '{sweep.Name}' has completed yet.");
+        if (sequences.Count == 0) throw new PredictionException(PredictionProblem.InvalidInput, "sequences", "No sequences given.");
+        if (sequences.Count > MaxSequences) throw TooMany("sequences", $"{sequences.Count:N0} sequences");
+        var issues = sequences.Select((s, i) => (Check: SequenceValidation.Of(s), Index: i)).Where(x => !x.Check.IsValid)
+            .Take(SequenceFileReader.MaxIssues).Select(x => new SequenceIssue(x.Index, $"seq{x.Index + 1}", $"sequence {x.Index + 1}", "sequence", x.Check.Problem!, x.Check.Position)).ToList();
+        if (issues.Count > 0) throw Invalid("sequences", issues, 0);
+        var result = await Task.Run(() =>
+        {
+            try
+            {
+                return Engine.Prediction.Ensemble.Predict(members.Select(m => paths.RunFolder(m.Id)).ToList(), sequences, paths.ModelsDirectory,
+                    members[0].Plan.Device, members[0].Plan.BatchSize, cancellationToken: cancellationToken);
+            }
+            catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException)
+            {
+                throw new PredictionException(PredictionProblem.RunNotReady, "method", $"The {name} runs of sweep '{sweep.Name}' cannot predict together: {e.Message}");
+            }
+        }, cancellationToken);
+        var classes = result.ClassNames;
+        IReadOnlyDictionary<string, double>? ByClass(IReadOnlyList<double>? values) =>
+            values?.Select((v, k) => (Name: classes is not null && k < classes.Count ? classes[k] : k.ToString(CultureInfo.InvariantCulture), v)).ToDictionary(x => x.Name, x => x.v);
+        var rows = result.Predictions.Select((p, i) => new EnsembleRow($"seq{i + 1}", SequenceNormalizer.Normalise(sequences[i]), p.Label, p.Value, p.ValueSd,
+            ByClass(p.Probabilities), ByClass(p.ProbabilitySd), p.Agreement, p.Members)).ToList();
+        return new EnsemblePredictions(sweep.Id, name, result.Task, classes, members.Select(m => m.Id).ToList(), rows);
+    }
+
     /// <summary>Unloads a run's predictor (after it is deleted or retrained).</summary>
     public void Forget(string runId) => _predictors.Forget(runId);
 
     public void Dispose() => _predictors.Dispose();
 
-    private async Task<RunPredictions> PredictCoreAsync(RunRecord run, IReadOnlyList<SequenceInput> sequences, CancellationToken cancellationToken)
+    private async Task<RunPredictions> PredictCoreAsync(Target run, IReadOnlyList<SequenceInput> sequences, CancellationToken cancellationToken)
     {
-        var folder = paths.RunFolder(run.Id);
-        var weights = Path.Combine(folder, run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile);
-        var stamp = File.GetLastWriteTimeUtc(weights);
+        var stamp = File.GetLastWriteTimeUtc(run.Weights);
         return await Task.Run(() =>
         {
             PredictorCache.Lease lease;
@@ -120,19 +160,19 @@ internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOp
             {
                 lease = _predictors.Acquire(run.Id, stamp, () =>
                 {
-                    logger.LogInformation("Loading run {RunId} for prediction.", run.Id);
-                    return Predictor.Load(folder, paths.ModelsDirectory, run.Plan.Device);
+                    logger.LogInformation("Loading {Id} for prediction.", run.Id);
+                    return run.Load();
                 });
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException or FormatException)
             {
-                logger.LogWarning(e, "Run {RunId} could not be loaded for prediction.", run.Id);
-                throw new PredictionException(PredictionProblem.RunNotReady, "id", $"Run '{run.Name}' ({run.Id}) cannot predict: {e.Message}");
+                logger.LogWarning(e, "{Id} could not be loaded for prediction.", run.Id);
+                throw new PredictionException(PredictionProblem.RunNotReady, "id", $"{run.Label} cannot predict: {e.Message}");
             }
             using (lease)
             {
                 var predictor = lease.Predictor;
-                var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.Plan.BatchSize, cancellationToken);
+                var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.BatchSize, cancellationToken);
                 var classes = predictor.ClassNames;
                 var rows = new List<PredictionRow>(raw.Count);
                 for (var i = 0; i < raw.Count; i++)
@@ -148,11 +188,27 @@ internal sealed class PredictionService(RunStore runs, WorkbenchPaths paths, IOp
         }, cancellationToken);
     }
 
-    private RunRecord ReadyRun(string runId)
+    /// <summary>What predicts: a completed run or an imported trained model.</summary>
+    private sealed record Target(string Id, string Name, string Label, string Weights, int BatchSize, Func<Predictor> Load);
+
+    private Target ReadyRun(string runId)
     {
+        if (TrainedModelLibrary.IsTrainedModelId(runId))
+        {
+            if (trained.Find(runId) is not { } model)
+                throw new PredictionException(PredictionProblem.RunNotFound, "id", $"No trained model is named '{runId[TrainedModelInfo.IdPrefix.Length..]}'.");
+            var folder = trained.Folder(model);
+            var options = trained.LoadOptions(model);
+            var weights = Path.Combine(folder, model.Kind == Engine.Interop.TrainedModelKind.PeftAdapter ? "adapter_model.safetensors" : "model.safetensors");
+            return new Target(model.Id, model.Name, $"Trained model '{model.Name}'", weights, 32,
+                () => Predictor.Load(folder, options.ModelsDirectory, options.Device, options.BaseModel));
+        }
         if (runs.Get(runId) is not { } run) throw new PredictionException(PredictionProblem.RunNotFound, "id", $"No run has the id '{runId}'.");
         if (NotReady(run) is { } reason) throw new PredictionException(PredictionProblem.RunNotReady, "id", reason);
-        return run;
+        var runFolder = paths.RunFolder(run.Id);
+        return new Target(run.Id, run.Name, $"Run '{run.Name}' ({run.Id})",
+            Path.Combine(runFolder, run.Plan.Method == AdapterMethod.Full ? RunFolder.FullModelFile : RunFolder.AdapterFile), run.Plan.BatchSize,
+            () => Predictor.Load(runFolder, paths.ModelsDirectory, run.Plan.Device));
     }
 
     private string? NotReady(RunRecord run)

@@ -43,7 +43,8 @@ internal static class HtmlReport
             }
             else
             {
-                html.Append("<table><tr><th>metric</th><th>test</th><th>best validation</th></tr>");
+                html.Append("<table><tr><th>metric</th><th>test</th><th>")
+                    .Append(results.ValidationInSample == true ? "validation (in-sample: trained on)" : results.ValidationInSample == false ? "selection split (held out)" : "best validation").Append("</th></tr>");
                 foreach (var metric in MetricCatalog.Sort(results.Test.Keys.Concat(results.ValidationBest.Keys)))
                 {
                     html.Append("<tr><td>").Append(E(metric)).Append("</td>")
@@ -79,20 +80,25 @@ internal static class HtmlReport
         html.Append(SvgChart.Plot("Loss", "step", "loss", lossSeries));
         var task = results?.Task ?? data.Plan?.Task;
         var primary = MetricCatalog.Primary(task);
-        var evaluations = data.Evaluations.Where(e => e.Split == "validation").ToList();
+        var evaluations = data.Evaluations.Where(e => e.Split is "validation" or "selection").ToList();
         var metricSeries = new List<SvgChart.Series>();
         foreach (var (metric, i) in new[] { primary, MetricCatalog.Headline(task) }.Select((m, i) => (m, i)))
         {
             var points = evaluations.Where(e => e.Metrics.ContainsKey(metric)).Select(e => ((double)e.Step, e.Metrics[metric])).ToList();
             if (points.Count > 0) metricSeries.Add(new(metric, points, SvgChart.Palette[2 + i], Markers: true));
         }
-        html.Append(SvgChart.Plot("Validation", "step", "metric", metricSeries));
+        var inSample = evaluations.Any(e => e.InSample);
+        html.Append(SvgChart.Plot(inSample ? "Validation (in-sample: trained on)" : evaluations.Count > 0 && evaluations[0].Split == "selection" ? "Selection split (held out)" : "Validation", "step", "metric", metricSeries));
         html.Append("</div>");
 
         if (data.Predictions is { } predictions)
         {
             html.Append("<h2>Test predictions</h2><div class=\"charts\">");
-            if (predictions.Confusion is { } confusion) html.Append(SvgChart.Confusion("Confusion matrix (test)", predictions.Classes, confusion));
+            if (predictions.Confusion is { } confusion)
+            {
+                html.Append(SvgChart.Confusion("Confusion matrix (test)", predictions.Classes, confusion));
+                if (predictions.Calibration is { } calibration) html.Append(Reliability(calibration, "test"));
+            }
             else
             {
                 html.Append(SvgChart.Plot("Predicted vs true (test)", "true", "predicted",
@@ -111,6 +117,34 @@ internal static class HtmlReport
             html.Append("<h2>Settings</h2>");
             AppendPlan(html, plan, []);
         }
+        return End(html);
+    }
+
+    /// <summary>A pooled comparison over several sweeps: the pooled test, each task's test, every pair.</summary>
+    public static string ForPooled(PooledComparisonResult pooled, string title = "Pooled comparison")
+    {
+        var html = new StringBuilder();
+        Begin(html, title);
+        html.Append("<p class=\"meta\">").Append(E(pooled.B)).Append(" against ").Append(E(pooled.A)).Append(" over ").Append(pooled.Tasks.Count)
+            .Append(" tasks, pairs by (sweep, seed, fold); improvement = ").Append(E(pooled.B)).Append(" − ").Append(E(pooled.A))
+            .Append(" on each task's headline metric, negated for error metrics (positive: ").Append(E(pooled.B)).Append(" better).</p>");
+        html.Append("<h2>Pooled test</h2><p").Append(pooled.SmallestPossibleP > PooledComparison.Alpha ? " class=\"warn\"" : "").Append(">").Append(E(pooled.Reach)).Append("</p>");
+        html.Append("<table><tr><th>scope</th><th>metric</th><th>pairs</th><th>mean improvement</th><th>W+</th><th>p</th><th>method</th></tr>");
+        void Line(string scope, string metric, int pairs, double? mean, WilcoxonResult? r) =>
+            html.Append("<tr><td>").Append(E(scope)).Append("</td><td>").Append(E(metric)).Append("</td><td class=\"num\">").Append(pairs).Append("</td>")
+                .Append(Num(mean)).Append(Num(r?.WPlus)).Append(P(r?.PValue)).Append("<td>").Append(E(r is null ? "—" : r.Method.ToString().ToLowerInvariant())).Append("</td></tr>");
+        Line("pooled", "headline per task", pooled.Pairs.Count, pooled.MeanImprovement, pooled.Result);
+        foreach (var task in pooled.Tasks) Line(task.Name, task.Metric, task.Pairs, task.MeanImprovement, task.Result);
+        html.Append("</table><p class=\"note\">Alternative: ").Append(E(pooled.Alternative == TestAlternative.TwoSided ? "two-sided" : pooled.Alternative == TestAlternative.Greater ? pooled.B + " better (one-sided)" : pooled.B + " worse (one-sided)"))
+            .Append(". Pooling ranks improvements of different metrics together, as the BiDoRA paper pools GLUE's tasks; a task with larger differences weighs more.</p>");
+        foreach (var warning in pooled.Warnings) html.Append("<p class=\"warn\">").Append(E(warning)).Append("</p>");
+        html.Append("<h2>Pairs</h2><table><tr><th>task</th><th>pair</th><th>metric</th><th>").Append(E(pooled.A)).Append("</th><th>").Append(E(pooled.B)).Append("</th><th>improvement</th></tr>");
+        foreach (var pair in pooled.Pairs)
+        {
+            html.Append("<tr><td>").Append(E(pair.Task)).Append("</td><td>").Append(E(pair.Pair)).Append("</td><td>").Append(E(pair.Metric)).Append("</td>")
+                .Append(Num(pair.A)).Append(Num(pair.B)).Append(Num(pair.Improvement)).Append("</tr>");
+        }
+        html.Append("</table>");
         return End(html);
     }
 
@@ -220,20 +254,33 @@ internal static class HtmlReport
         html.Append("</table>");
     }
 
+    /// <summary>The reliability diagram (accuracy against confidence per bin, the diagonal is perfect calibration) with its ECE.</summary>
+    internal static string Reliability(CalibrationResult calibration, string what)
+    {
+        var filled = calibration.Bins.Where(b => b.Count > 0).ToList();
+        var series = new List<SvgChart.Series>
+        {
+            new($"{what} ({calibration.Examples} sequences)", filled.Select(b => (b.MeanConfidence!.Value, b.Accuracy!.Value)).ToList(), SvgChart.Palette[0], Line: true, Markers: true),
+        };
+        return SvgChart.Plot($"Reliability diagram, ECE = {SvgChart.Label(calibration.ExpectedCalibrationError)}", "confidence (top-class probability)", "accuracy",
+            series, [new SvgChart.FitLine("perfect calibration", 1, 0, "#888")]);
+    }
+
     private static void AppendAnalysis(StringBuilder html, WeightDecompositionResult analysis)
     {
         html.Append("<p class=\"note\">One point per adapted matrix per snapshot: ΔM = mean |m − ‖W0‖| over output rows, ΔD = mean (1 − cos(V, W0)). ")
-            .Append("k is the least-squares slope of ΔM on ΔD (the BiDoRA paper reports k = −8.042 for BiDoRA, −1.784 for DoRA); r is their correlation.</p>");
-        html.Append("<table><tr><th>points</th><th>k</th><th>intercept</th><th>r</th><th>n</th></tr>");
+            .Append("k is the least-squares slope of ΔM on ΔD (the BiDoRA paper reports k = −8.042 for BiDoRA, −1.784 for DoRA, fitted on the query matrices); r is their correlation. ")
+            .Append("The headline k is the query matrices' in the ").Append(E(analysis.HeadlinePhase)).Append(" phase; each phase is also fitted on its own.</p>");
+        html.Append("<table><tr><th>phase</th><th>points</th><th>k</th><th>intercept</th><th>r</th><th>n</th></tr>");
         foreach (var fit in analysis.Fits)
         {
-            html.Append("<tr><td>").Append(E(fit.Scope)).Append("</td>").Append(Num(fit.Slope)).Append(Num(fit.Intercept)).Append(Num(fit.Correlation)).Append("<td class=\"num\">").Append(fit.Count).Append("</td></tr>");
+            html.Append("<tr><td>").Append(E(fit.Phase ?? "all phases")).Append("</td><td>").Append(E(fit.Scope)).Append(fit == analysis.Headline ? " (headline)" : "").Append("</td>").Append(Num(fit.Slope)).Append(Num(fit.Intercept)).Append(Num(fit.Correlation)).Append("<td class=\"num\">").Append(fit.Count).Append("</td></tr>");
         }
         html.Append("</table><div class=\"charts\">");
         var kinds = analysis.Points.Select(p => p.Kind).Distinct().ToList();
         var series = kinds.Select((k, i) => new SvgChart.Series(k, analysis.Points.Where(p => p.Kind == k).Select(p => (p.DeltaD, p.DeltaM)).ToList(),
             SvgChart.Palette[i % SvgChart.Palette.Length], Line: false, Markers: true)).ToList();
-        var overall = analysis.Overall;
+        var overall = analysis.Headline;
         html.Append(SvgChart.Plot("ΔM vs ΔD, all steps", "ΔD", "ΔM", series,
             [new SvgChart.FitLine($"k = {SvgChart.Label(overall.Slope)}", overall.Slope, overall.Intercept, "#444")]));
         var steps = analysis.Steps;

@@ -2,8 +2,8 @@ using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Services.Runs;
 
-/// <summary>Trains a run with the engine's trainer, in the run's own folder.</summary>
-internal sealed class EngineRunExecutor(ILogger<EngineRunExecutor> logger, ILogger<Trainer> trainerLogger) : IRunExecutor
+/// <summary>Trains a run with the engine's trainer (or its pretrainer, for pretraining runs), in the run's own folder.</summary>
+internal sealed class EngineRunExecutor(ILogger<EngineRunExecutor> logger, ILogger<Trainer> trainerLogger, ILogger<Pretrainer> pretrainerLogger) : IRunExecutor
 {
     public async Task ExecuteAsync(RunRecord run, bool resume, IProgress<TrainingEvent> progress, CancellationToken cancellationToken)
     {
@@ -11,9 +11,20 @@ internal sealed class EngineRunExecutor(ILogger<EngineRunExecutor> logger, ILogg
         var folder = run.Plan.OutputDirectory;
         var canResume = CheckpointToResume(run, resume) is not null;
         logger.LogInformation("Run {RunId} {Action} in {Folder}", run.Id, canResume ? "resumes" : "starts", folder);
-        var result = canResume
-            ? await trainer.ResumeAsync(folder, progress, cancellationToken).ConfigureAwait(false)
-            : await trainer.RunAsync(run.Plan, progress, cancellationToken).ConfigureAwait(false);
+        TrainingResult result;
+        if (run.Plan.Kind == RunKind.Pretrain)
+        {
+            var pretrainer = new Pretrainer(pretrainerLogger);
+            result = canResume
+                ? await pretrainer.ResumeAsync(folder, progress, cancellationToken).ConfigureAwait(false)
+                : await pretrainer.RunAsync(run.Plan, progress, cancellationToken).ConfigureAwait(false);
+        }
+        else
+        {
+            result = canResume
+                ? await trainer.ResumeAsync(folder, progress, cancellationToken).ConfigureAwait(false)
+                : await trainer.RunAsync(run.Plan, progress, cancellationToken).ConfigureAwait(false);
+        }
         logger.LogInformation("Run {RunId} ended {Outcome} at step {Step}", run.Id, result.Outcome, result.StepsCompleted);
     }
 

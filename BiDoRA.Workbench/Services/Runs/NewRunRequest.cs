@@ -39,6 +39,23 @@ public sealed record NewRunRequest
     public double? UpperValidationFraction { get; init; }
     public int? RetrainSteps { get; init; }
     public bool? RetrainFromInitial { get; init; }
+    public double? RetrainLearningRate { get; init; }
+    public double? RetrainWeightDecay { get; init; }
+
+    /// <summary>"last" (default) or "best" (on a held-out selection split of <see cref="SelectionFraction"/>).</summary>
+    public string? Select { get; init; }
+    public double? SelectionFraction { get; init; }
     public string? Device { get; init; }
-    public bool? Bf16 { get; init; }
+
+    /// <summary>"fineTune" (default) or "pretrain": continue the masked-LM training on the dataset's sequences.</summary>
+    public string? Kind { get; init; }
+
+    /// <summary>Pretraining: the name the pretrained model gets on the Models page (default: base-dataset-pretrained).</summary>
+    public string? OutputModel { get; init; }
+
+    /// <summary>Pretraining: share of the sequences held out for validation perplexity (default 0.05).</summary>
+    public double? HeldOutFraction { get; init; }
+
+    /// <summary>Pretraining: longer sequences are cropped to random windows of this many residues (default 1022).</summary>
+    public int? MaxResidues { get; init; }
 }

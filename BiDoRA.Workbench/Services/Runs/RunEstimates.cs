@@ -7,7 +7,7 @@ using BiDoRA.Workbench.Services.Storage;
 namespace BiDoRA.Workbench.Services.Runs;
 
 /// <summary>What a new run would train and roughly how long a step takes, for the New run form (before anything is created).</summary>
-internal sealed class RunEstimates(RunFactory factory, DatasetStore datasets)
+internal sealed class RunEstimates(RunFactory factory, IDatasetStore datasets)
 {
     /// <summary>The estimate for a request that <see cref="RunFactory.Validate"/> accepted.</summary>
     /// <exception cref="ArgumentException">A target module matches no layer, or the dataset is gone (the message says which).</exception>

@@ -1,3 +1,4 @@
+using System.Text.RegularExpressions;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services.Datasets;
@@ -10,10 +11,10 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// Checks a <see cref="NewRunRequest"/> field by field and turns it into a run: its own folder with a copy of the
 /// dataset (so deleting the dataset later never breaks the run) and a complete <see cref="RunPlan"/>.
 /// </summary>
-internal sealed class RunFactory(DatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
+internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
 {
     /// <summary>Field name (as in JSON) → messages; empty when the request is valid.</summary>
-    /// <remarks>Checks what only the workbench knows (datasets, models, enumeration names) and leaves the settings to <see cref="RunPlanValidator"/>.</remarks>
+    /// <remarks>Checks what only the workbench knows (datasets, models, enumeration names, run kinds) and leaves the settings to <see cref="RunPlanValidator"/>.</remarks>
     public Dictionary<string, string[]> Validate(NewRunRequest request)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -36,13 +37,29 @@ internal sealed class RunFactory(DatasetStore datasets, WorkbenchPaths paths, Mo
         CheckEnum<Pooling>(request.Pooling, "pooling", Fail);
         CheckEnum<LearningRateSchedule>(request.Schedule, "schedule", Fail);
         CheckEnum<HypergradientMode>(request.Hypergradient, "hypergradient", Fail);
+        CheckEnum<SelectionRule>(request.Select, "select", Fail);
 
         // The settings themselves: the engine's rules, shared with the command line.
         var dataset = string.IsNullOrWhiteSpace(request.DatasetId) ? null : datasets.Get(request.DatasetId);
-        var plan = Plan(request, dataset, datasetPath: "", Path.Combine(paths.RunsDirectory, "preview"), model: request.Model);
-        foreach (var (field, messages) in RunPlanValidator.Validate(plan))
+        var settings = Settings(request, dataset, datasetPath: "", Path.Combine(paths.RunsDirectory, "preview"), request.Model);
+        foreach (var (field, messages) in RunPlanValidator.Validate(settings))
         {
             foreach (var message in messages) Fail(field, message);
+        }
+
+        CheckEnum<RunKind>(request.Kind, "kind", Fail);
+        if (IsPretraining(request))
+        {
+            if (ParseEnum(request.Method, AdapterMethod.Full) == AdapterMethod.BiDora) Fail("method", "pretraining trains with full, lora or dora.");
+            var output = OutputModelName(request);
+            if (!ModelLibrary.IsValidName(output)) Fail("outputModel", "use letters, digits, '.', '_' and '-' (at most 128).");
+            else if (models.IsKnown(output!) || Directory.Exists(Path.Combine(paths.ModelsDirectory, output!))) Fail("outputModel", $"a model named '{output}' already exists; choose another name.");
+            if (request.HeldOutFraction is { } h && !(h > 0 && h < 1)) Fail("heldOutFraction", "must be between 0 and 1 (exclusive).");
+            if (request.MaxResidues is <= 0) Fail("maxResidues", "must be greater than 0.");
+        }
+        else if (request.OutputModel is not null || request.HeldOutFraction is not null || request.MaxResidues is not null)
+        {
+            Fail("kind", "outputModel, heldOutFraction and maxResidues belong to pretraining runs (kind \"pretrain\").");
         }
 
         return errors.ToDictionary(e => e.Key, e => e.Value.ToArray());
@@ -60,7 +77,8 @@ internal sealed class RunFactory(DatasetStore datasets, WorkbenchPaths paths, Mo
 
         var plan = Plan(request, dataset, datasetCopy, folder);
 
-        var name = string.IsNullOrWhiteSpace(request.Name) ? $"{plan.Method.ToString().ToLowerInvariant()} · {dataset.Name}" : request.Name.Trim();
+        var kind = plan.Kind == RunKind.Pretrain ? $"pretrain {plan.Method.ToString().ToLowerInvariant()}" : plan.Method.ToString().ToLowerInvariant();
+        var name = string.IsNullOrWhiteSpace(request.Name) ? $"{kind} · {dataset.Name}" : request.Name.Trim();
         return new RunRecord { Id = id, Name = name, DatasetId = dataset.Id, Plan = plan, CreatedAt = DateTimeOffset.UtcNow };
     }
 
@@ -71,11 +89,14 @@ internal sealed class RunFactory(DatasetStore datasets, WorkbenchPaths paths, Mo
         return Plan(request, dataset, paths.DatasetFile(dataset.Id), Path.Combine(paths.RunsDirectory, "preview"));
     }
 
-    private RunPlan Plan(NewRunRequest request, DatasetRecord dataset, string datasetPath, string folder) =>
-        Plan(request, dataset, datasetPath, folder, request.Model is { } requested ? ModelArgument(requested) : null);
+    private RunPlan Plan(NewRunRequest request, DatasetRecord dataset, string datasetPath, string folder)
+    {
+        var plan = Settings(request, dataset, datasetPath, folder, request.Model is { } requested ? ModelArgument(requested) : null);
+        return IsPretraining(request) ? PretrainingPlan(plan, request, dataset, datasetPath) : plan;
+    }
 
-    /// <param name="model">The plan's model argument; null takes the default.</param>
-    private RunPlan Plan(NewRunRequest request, DatasetRecord? dataset, string datasetPath, string folder, string? model)
+    /// <summary>The request's settings over the plan's defaults; <paramref name="model"/> null takes the default model.</summary>
+    private RunPlan Settings(NewRunRequest request, DatasetRecord? dataset, string datasetPath, string folder, string? model)
     {
         var defaults = new RunPlan { DatasetPath = datasetPath, OutputDirectory = folder, ModelsDirectory = paths.ModelsDirectory };
         return defaults with
@@ -113,11 +134,48 @@ internal sealed class RunFactory(DatasetStore datasets, WorkbenchPaths paths, Mo
             UpperValidationFraction = request.UpperValidationFraction ?? defaults.UpperValidationFraction,
             RetrainSteps = request.RetrainSteps ?? defaults.RetrainSteps,
             RetrainFromInitial = request.RetrainFromInitial ?? defaults.RetrainFromInitial,
+            RetrainLearningRate = request.RetrainLearningRate ?? defaults.RetrainLearningRate,
+            RetrainWeightDecay = request.RetrainWeightDecay ?? defaults.RetrainWeightDecay,
+            Select = ParseEnum(request.Select, defaults.Select),
+            SelectionFraction = request.SelectionFraction ?? defaults.SelectionFraction,
             Seed = request.Seed ?? defaults.Seed,
             Device = request.Device ?? defaults.Device,
-            Bf16 = request.Bf16 ?? defaults.Bf16,
         };
     }
+
+    /// <summary>
+    /// A pretraining run reads the dataset's sequences (its test rows left out, labels ignored) and writes its model
+    /// into the models folder under the requested name, where the Models page and every later run find it.
+    /// </summary>
+    private RunPlan PretrainingPlan(RunPlan plan, NewRunRequest request, DatasetRecord dataset, string datasetPath) => plan with
+    {
+        Kind = RunKind.Pretrain,
+        Method = ParseEnum(request.Method, AdapterMethod.Full),
+        Steps = request.Epochs is not null ? request.Steps : request.Steps ?? plan.Steps,
+        Pretraining = new PretrainingSettings
+        {
+            SequenceFiles = [datasetPath],
+            ModelDirectory = Path.Combine(paths.ModelsDirectory, OutputModelName(request, dataset)!),
+            HeldOutFraction = request.HeldOutFraction ?? PretrainingSettings.DefaultHeldOutFraction,
+            MaxResidues = request.MaxResidues ?? new PretrainingSettings().MaxResidues,
+        },
+    };
+
+    public static bool IsPretraining(NewRunRequest request) => TryParseEnum<RunKind>(request.Kind ?? "", out var kind) && kind == RunKind.Pretrain;
+
+    /// <summary>The requested name of a pretrained model, or the default one: base-dataset-pretrained, made a valid name.</summary>
+    public string? OutputModelName(NewRunRequest request, DatasetRecord? dataset = null)
+    {
+        if (!string.IsNullOrWhiteSpace(request.OutputModel)) return request.OutputModel.Trim();
+        dataset ??= datasets.Get(request.DatasetId ?? "");
+        var model = models.Find(request.Model ?? "")?.Name ?? request.Model ?? new RunPlan { DatasetPath = "", OutputDirectory = "" }.Model;
+        var raw = $"{model}-{dataset?.Name ?? "sequences"}-pretrained";
+        var cleaned = NameCharacters().Replace(raw, "-").Trim('-', '.', '_');
+        return cleaned.Length > 128 ? cleaned[..128] : cleaned;
+    }
+
+    [GeneratedRegex("[^A-Za-z0-9._-]+", RegexOptions.CultureInvariant)]
+    private static partial Regex NameCharacters();
 
     // Catalog models go by name (the trainer finds them downloaded or bundled); imported ones by their folder.
     private string ModelArgument(string requested)
@@ -144,4 +202,5 @@ internal sealed class RunFactory(DatasetStore datasets, WorkbenchPaths paths, Mo
         return Enum.GetNames<T>().Any(n => n.Equals(value.Trim(), StringComparison.OrdinalIgnoreCase))
             && Enum.TryParse(value.Trim(), ignoreCase: true, out parsed);
     }
+
 }

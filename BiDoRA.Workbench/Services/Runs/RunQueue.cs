@@ -10,7 +10,7 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// </summary>
 internal sealed class RunQueue : BackgroundService
 {
-    private readonly RunStore _runs;
+    private readonly IRunStore _runs;
     private readonly RunEventHub _events;
     private readonly IRunExecutor _executor;
     private readonly ILogger<RunQueue> _logger;
@@ -20,7 +20,7 @@ internal sealed class RunQueue : BackgroundService
     private readonly Lock _gate = new();
     private ActiveRun? _active;
 
-    public RunQueue(RunStore runs, RunEventHub events, IRunExecutor executor, ILogger<RunQueue> logger)
+    public RunQueue(IRunStore runs, RunEventHub events, IRunExecutor executor, ILogger<RunQueue> logger)
     {
         _runs = runs;
         _events = events;

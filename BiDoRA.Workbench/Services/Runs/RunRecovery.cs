@@ -10,7 +10,7 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// OOM killer) can leave the record a batch behind its stored events, and the newest checkpoint on disk ahead of
 /// both; the record is brought in line with what was really kept, so it names the checkpoint a resume will use.
 /// </summary>
-internal sealed class RunRecovery(RunStore runs, RunEventStore events, ILogger<RunRecovery> logger) : IHostedLifecycleService
+internal sealed class RunRecovery(IRunStore runs, IRunEventStore events, ILogger<RunRecovery> logger) : IHostedLifecycleService
 {
     public Task StartingAsync(CancellationToken cancellationToken)
     {

@@ -6,23 +6,17 @@ using JsonSerializer = System.Text.Json.JsonSerializer;
 namespace BiDoRA.Workbench.Services.Storage;
 
 /// <summary>Dataset metadata in the database, rows in &lt;data&gt;/datasets/&lt;id&gt;.csv.</summary>
-internal sealed class DatasetStore(WorkbenchDatabase db, WorkbenchPaths paths)
+internal sealed class DatasetStore(WorkbenchDatabase db, WorkbenchPaths paths) : IDatasetStore
 {
-    private readonly ILiteCollection<BsonDocument> _datasets = db.Collection("datasets");
+    private const string SeededKey = "samples-seeded";
 
-    /// <summary>
-    /// Writes the normalised rows with <paramref name="writeCsv"/> to a temporary file, moves it into place and then
-    /// stores the metadata, so a crash never leaves metadata pointing at half a file.
-    /// </summary>
+    private readonly ILiteCollection<BsonDocument> _datasets = db.Collection("datasets");
+    private readonly ILiteCollection<BsonDocument> _meta = db.Collection("meta");
+
     public DatasetRecord Add(DatasetRecord dataset, Action<Stream> writeCsv)
     {
         var file = paths.DatasetFile(dataset.Id);
-        var temporary = file + ".partial";
-        using (var stream = new FileStream(temporary, FileMode.Create, FileAccess.Write, FileShare.None))
-        {
-            writeCsv(stream);
-        }
-        File.Move(temporary, file, overwrite: true);
+        AtomicFile.Write(file, writeCsv);
         var stored = dataset with { SizeBytes = new FileInfo(file).Length };
         _datasets.Insert(new BsonDocument
         {
@@ -52,6 +46,11 @@ internal sealed class DatasetStore(WorkbenchDatabase db, WorkbenchPaths paths)
         File.Delete(paths.DatasetFile(id));
         return true;
     }
+
+    public bool SamplesSeeded() => _meta.FindById(SeededKey) is not null;
+
+    public void MarkSamplesSeeded(IReadOnlyList<string> datasetIds) =>
+        _meta.Upsert(new BsonDocument { ["_id"] = SeededKey, ["at"] = DateTime.UtcNow, ["datasets"] = new BsonArray(datasetIds.Select(id => new BsonValue(id))) });
 
     private static DatasetRecord FromDocument(BsonDocument doc) =>
         JsonSerializer.Deserialize<DatasetRecord>(doc["json"].AsString, WorkbenchJson.Options)

@@ -11,7 +11,7 @@ namespace BiDoRA.Workbench.Services.Storage;
 /// Every training event of every run. The key "&lt;run&gt;/&lt;sequence, zero-padded&gt;" sorts by run and then by
 /// sequence, so reading a run's events after a sequence is one range scan of the primary index.
 /// </summary>
-internal sealed class RunEventStore
+internal sealed class RunEventStore : IRunEventStore
 {
     private const string SequenceFormat = "D19";
 
@@ -25,7 +25,18 @@ internal sealed class RunEventStore
     public void Append(IReadOnlyCollection<RunEventEnvelope> batch)
     {
         if (batch.Count == 0) return;
-        _events.InsertBulk(batch.Select(ToDocument), batchSize: Math.Max(batch.Count, 1));
+        try
+        {
+            _events.InsertBulk(batch.Select(ToDocument), batchSize: Math.Max(batch.Count, 1));
+        }
+        catch (LiteException e) when (e.ErrorCode == LiteException.INDEX_DUPLICATE_KEY)
+        {
+            // A batch retried after a failed write: what is stored stays, the rest is added.
+            foreach (var document in batch.Select(ToDocument))
+            {
+                if (_events.FindById(document["_id"]) is null) _events.Insert(document);
+            }
+        }
     }
 
     /// <summary>Events with <paramref name="afterSequence"/> &lt; sequence ≤ <paramref name="upToSequence"/>, in order.</summary>

@@ -9,7 +9,7 @@ namespace BiDoRA.Workbench.Services.Storage;
 /// Runs in the database. The record travels as JSON (exactly what the API shows); status and queue ticket are
 /// copied into indexed fields so the queue can find the next run without reading every record.
 /// </summary>
-internal sealed class RunStore
+internal sealed class RunStore : IRunStore
 {
     private readonly ILiteCollection<BsonDocument> _runs;
 

@@ -27,6 +27,9 @@ internal sealed class WorkbenchPaths
 
     public string KeysDirectory => Path.Combine(DataDirectory, "keys");
 
+    /// <summary>Trained models imported from PEFT adapter or merged transformers folders (not base models: those live in <see cref="ModelsDirectory"/>).</summary>
+    public string TrainedModelsDirectory => Path.Combine(DataDirectory, "trained");
+
     public string DatasetFile(string datasetId) => Path.Combine(DatasetsDirectory, Checked(datasetId) + ".csv");
 
     public string RunFolder(string runId) => Path.Combine(RunsDirectory, Checked(runId));

@@ -8,7 +8,7 @@ namespace BiDoRA.Workbench.Services.Sweeps;
 /// Sweeps as first-class objects: one request queues a run per method and seed through the same factory and queue
 /// as single runs, so every run of a sweep is an ordinary run (listed, cancelled, resumed and compared like any other).
 /// </summary>
-internal sealed class SweepService(SweepStore sweeps, RunStore runs, DatasetStore datasets, RunFactory factory, RunQueue queue, ILogger<SweepService> logger)
+internal sealed class SweepService(ISweepStore sweeps, IRunStore runs, IDatasetStore datasets, RunFactory factory, RunQueue queue, ILogger<SweepService> logger)
 {
     /// <summary>Seeds 1 … 5 when the request names none (a common minimum for a paired test).</summary>
     public const int DefaultSeedCount = 5;

@@ -5,7 +5,7 @@ using JsonSerializer = System.Text.Json.JsonSerializer;
 namespace BiDoRA.Workbench.Services.Sweeps;
 
 /// <summary>Sweeps in the database, as JSON documents (exactly what the API shows), like runs.</summary>
-internal sealed class SweepStore
+internal sealed class SweepStore : ISweepStore
 {
     private readonly ILiteCollection<BsonDocument> _sweeps;
 

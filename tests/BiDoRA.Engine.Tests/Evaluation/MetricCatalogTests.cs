@@ -7,8 +7,8 @@ namespace BiDoRA.Engine.Tests.Evaluation;
 public sealed class MetricCatalogTests
 {
     [Theory]
-    [InlineData(TaskKind.Binary, "mcc", "mcc", "accuracy")]
-    [InlineData(TaskKind.Multiclass, "mcc", "mcc", "accuracy")]
+    [InlineData(TaskKind.Binary, "accuracy", "mcc", "accuracy")]
+    [InlineData(TaskKind.Multiclass, "accuracy", "mcc", "accuracy")]
     [InlineData(TaskKind.Regression, "mse", "spearman", "mse")]
     public void Each_task_has_its_selection_headline_and_paper_column(TaskKind task, string selection, string headline, string primary)
     {

@@ -39,7 +39,7 @@ public sealed class TrainableParameterTests
         session.LowerStep(lower, stream, 1.0);
         var (_, _, _, batch) = session.LowerStep(lower, stream, 1.0);
         var before = All(session);
-        session.UpperStep(upper, validation, batch, 1.0);
+        session.UpperStep(upper, validation, batch, 1.0, session.Plan.LearningRate);
         AssertChanged(before, All(session), "lora_magnitude_vector");
     }
 

@@ -65,6 +65,19 @@ public sealed class RunPagesTests : PageTests
         Assert.Contains("Low-rank adapters", page.Find("[data-testid=new-run-method-help]").TextContent);
     }
 
+    [Fact]
+    public async Task New_run_names_its_dataset_before_the_circuit_connects()
+    {
+        var dataset = Server.AddDataset("peptides");
+
+        // The page as the server prerenders it: the select has no items yet, so its field's text is all a user sees.
+        var html = await Server.Http.GetStringAsync($"/runs/new?dataset={dataset.Id}");
+        var field = new AngleSharp.Html.Parser.HtmlParser().ParseDocument(html).QuerySelector("input[data-testid=new-run-dataset]");
+
+        Assert.NotNull(field);
+        Assert.Equal($"peptides ({dataset.Rows} rows, {dataset.Task.ToString().ToLowerInvariant()})", field.GetAttribute("value"));
+    }
+
     // Selects and tooltips open through the popover provider the layout normally holds.
     [Fact]
     public async Task Runs_list_shows_queue_positions_and_cancels()

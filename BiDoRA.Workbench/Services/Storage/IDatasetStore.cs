@@ -1,0 +1,28 @@
+using BiDoRA.Workbench.Services.Datasets;
+
+namespace BiDoRA.Workbench.Services.Storage;
+
+/// <summary>Dataset metadata (LiteDB embedded, PostgreSQL in cluster mode); the rows are a CSV file in the data or shared folder.</summary>
+internal interface IDatasetStore
+{
+    /// <summary>
+    /// Writes the normalised rows with <paramref name="writeCsv"/> atomically into place and then stores the metadata,
+    /// so a crash never leaves metadata pointing at half a file.
+    /// </summary>
+    DatasetRecord Add(DatasetRecord dataset, Action<Stream> writeCsv);
+
+    DatasetRecord? Get(string id);
+
+    /// <summary>Newest first.</summary>
+    IReadOnlyList<DatasetRecord> List();
+
+    /// <summary>The normalised CSV of a stored dataset; null when it does not exist.</summary>
+    string? FilePath(string id);
+
+    bool Delete(string id);
+
+    /// <summary>Whether the samples were offered once already (then deleted samples stay deleted).</summary>
+    bool SamplesSeeded();
+
+    void MarkSamplesSeeded(IReadOnlyList<string> datasetIds);
+}
