@@ -41,6 +41,15 @@ internal static class ColumnDetector
         return (sequence, label, id, split, null);
     }
 
+    /// <summary>The sequence column by its name alone (sequence, seq, peptide, protein, ...), or −1.</summary>
+    public static int SequenceByName(IReadOnlyList<string> columns) => ByName(columns, SequenceNames);
+
+    /// <summary>The id column by its name alone (id, name, accession, ...), never <paramref name="sequence"/>; or −1.</summary>
+    public static int IdByName(IReadOnlyList<string> columns, int sequence) => ByName(columns, IdNames, except: sequence);
+
+    /// <summary>True when <paramref name="text"/> is one of the sequence column's names (a header line over bare sequences).</summary>
+    public static bool IsSequenceName(string text) => SequenceNames.Contains(Normalise(text), StringComparer.Ordinal);
+
     private static int IndexOf(IReadOnlyList<string> columns, string name)
     {
         for (var i = 0; i < columns.Count; i++)

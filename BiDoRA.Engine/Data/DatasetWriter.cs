@@ -20,13 +20,11 @@ public static class DatasetWriter
     /// <summary>Writes to an open writer (the caller decides where the bytes go and when they become visible).</summary>
     public static void WriteCsv(SequenceDataset dataset, TextWriter writer)
     {
-        writer.Write(Header + "\n");
+        using var csv = CsvOutput.Open(writer, quoteUntrimmed: true);
+        csv.Row(Header.Split(','));
         foreach (var r in dataset.Records)
         {
-            writer.Write($"{Quote(r.Id)},{r.Sequence},{Quote(r.RawLabel)},{(r.Split == DatasetSplit.Train ? "train" : "test")}\n");
+            csv.Row([r.Id, r.Sequence, r.RawLabel, r.Split == DatasetSplit.Train ? "train" : "test"]);
         }
     }
-
-    private static string Quote(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 || s != s.Trim() ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

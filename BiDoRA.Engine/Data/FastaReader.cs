@@ -38,35 +38,47 @@ internal static class FastaReader
     {
         using (reader)
         {
-            string? header = null;
-            var headerLine = 0;
-            var sequence = new StringBuilder();
-            var lineNumber = 0;
-            while (reader.ReadLine() is { } line)
+            foreach (var (line, header, sequence) in Scan(reader))
             {
-                lineNumber++;
-                if (line.StartsWith('>'))
-                {
-                    if (header != null) yield return Record(header, headerLine, sequence.ToString());
-                    header = line[1..].Trim();
-                    headerLine = lineNumber;
-                    sequence.Clear();
-                }
-                else if (line.StartsWith(';'))
-                {
-                    // FASTA comment line.
-                }
-                else if (header != null)
-                {
-                    sequence.Append(line.Trim());
-                }
-                else if (line.Trim().Length > 0)
-                {
-                    yield return new RawRow(lineNumber, [null, line.Trim(), null]);
-                }
+                yield return header is null ? new RawRow(line, [null, sequence, null]) : Record(header, line, sequence);
             }
-            if (header != null) yield return Record(header, headerLine, sequence.ToString());
         }
+    }
+
+    /// <summary>
+    /// The records of a FASTA text: each header (without '&gt;') with its line and the sequence lines under it joined;
+    /// ';' comment lines are skipped. A line before the first header comes as a record of its own with no header.
+    /// </summary>
+    internal static IEnumerable<(int Line, string? Header, string Sequence)> Scan(TextReader reader)
+    {
+        string? header = null;
+        var headerLine = 0;
+        var sequence = new StringBuilder();
+        var lineNumber = 0;
+        while (reader.ReadLine() is { } line)
+        {
+            lineNumber++;
+            if (line.StartsWith('>'))
+            {
+                if (header != null) yield return (headerLine, header, sequence.ToString());
+                header = line[1..].Trim();
+                headerLine = lineNumber;
+                sequence.Clear();
+            }
+            else if (line.StartsWith(';'))
+            {
+                // FASTA comment line.
+            }
+            else if (header != null)
+            {
+                sequence.Append(line.Trim());
+            }
+            else if (line.Trim().Length > 0)
+            {
+                yield return (lineNumber, null, line.Trim());
+            }
+        }
+        if (header != null) yield return (headerLine, header, sequence.ToString());
     }
 
     private static RawRow Record(string header, int line, string sequence)

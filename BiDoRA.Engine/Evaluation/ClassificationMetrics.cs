@@ -37,18 +37,11 @@ public sealed record ClassificationMetrics(
     /// <param name="classCount">Number of classes (ids 0 … classCount − 1).</param>
     public static ClassificationMetrics Compute(IReadOnlyList<int> truth, IReadOnlyList<int> predicted, IReadOnlyList<double[]>? probabilities, int classCount)
     {
-        if (truth.Count != predicted.Count) throw new ArgumentException($"truth has {truth.Count} labels but there are {predicted.Count} predictions.", nameof(predicted));
         if (classCount < 1) throw new ArgumentOutOfRangeException(nameof(classCount), classCount, "There must be at least one class.");
         if (probabilities is not null && probabilities.Count != truth.Count)
             throw new ArgumentException($"truth has {truth.Count} labels but there are {probabilities.Count} probability rows.", nameof(probabilities));
         var n = truth.Count;
-        var confusion = new int[classCount, classCount];
-        for (var i = 0; i < n; i++)
-        {
-            if ((uint)truth[i] >= (uint)classCount) throw new ArgumentException($"truth[{i}] is class {truth[i]}, outside 0..{classCount - 1}.", nameof(truth));
-            if ((uint)predicted[i] >= (uint)classCount) throw new ArgumentException($"predicted[{i}] is class {predicted[i]}, outside 0..{classCount - 1}.", nameof(predicted));
-            confusion[truth[i], predicted[i]]++;
-        }
+        var confusion = Evaluation.ConfusionMatrix.Count(truth, predicted, classCount);
 
         double pw = 0, rw = 0, fw = 0, pm = 0, rm = 0, fm = 0;
         var present = 0;

@@ -156,7 +156,7 @@ public static partial class WeightDecomposition
         {
             ["step"] = step.ToString(CultureInfo.InvariantCulture),
             ["method"] = plan.Method.ToString(),
-            ["scaling"] = RunFolder.Number(plan.Alpha / plan.Rank),
+            ["scaling"] = (plan.Alpha / plan.Rank).ToString("R", CultureInfo.InvariantCulture),
             ["phase"] = phase.ToString().ToLowerInvariant(),
         };
         try

@@ -74,7 +74,7 @@ public sealed class Predictor : IDisposable
         new(TrainedModelLoader.Load(runDirectory, new TrainedModelLoadOptions { ModelsDirectory = modelsDirectory, Device = device, BaseModel = baseModel }));
 
     /// <summary>Predicts each sequence (normalised as the importer does: case, white space, a trailing '*').</summary>
-    /// <exception cref="ArgumentException">A sequence is empty or holds a character that is not an amino-acid letter; the message names its index and position.</exception>
+    /// <exception cref="SequenceFormatException">A sequence is empty or holds a character that is not an amino-acid letter; <see cref="SequenceFormatException.SequenceIndex"/> says which, the message names its number and position.</exception>
     public IReadOnlyList<SequencePrediction> Predict(IReadOnlyList<string> sequences, int batchSize = 32, CancellationToken cancellationToken = default)
     {
         var normalised = sequences.Select((s, i) => Validate(s, i)).ToList();
@@ -91,9 +91,12 @@ public sealed class Predictor : IDisposable
     private static string Validate(string sequence, int index)
     {
         var s = SequenceNormalizer.Normalise(sequence ?? "");
-        if (s.Length == 0) throw new ArgumentException($"Sequence {index + 1} is empty.");
+        if (s.Length == 0) throw new SequenceFormatException($"Sequence {index + 1} is empty.", 0, '\0', index);
         if (SequenceNormalizer.FirstInvalid(s) is { } bad)
-            throw new ArgumentException($"Sequence {index + 1}, position {bad.Position}: '{bad.Character}' is not an amino-acid letter. Allowed: {SequenceNormalizer.Residues}.");
+        {
+            throw new SequenceFormatException($"Sequence {index + 1}, position {bad.Position}: '{bad.Character}' is not an amino-acid letter. Allowed: {SequenceNormalizer.Residues}.",
+                bad.Position, bad.Character, index);
+        }
         return s;
     }
 

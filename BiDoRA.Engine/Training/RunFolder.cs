@@ -142,32 +142,11 @@ public static class RunFolder
 
     internal static void WritePredictions(string path, IReadOnlyList<ExamplePrediction> predictions, TaskKind task, IReadOnlyList<string>? classNames)
     {
-        var sb = new StringBuilder();
-        var classes = task == TaskKind.Regression ? [] : classNames ?? ["0", "1"];
-        sb.Append("id,sequence,label,predicted");
-        foreach (var c in classes) sb.Append(",p_").Append(Csv(c));
-        sb.Append('\n');
-        foreach (var p in predictions)
-        {
-            sb.Append(Csv(p.Example.Id)).Append(',').Append(p.Example.Sequence).Append(',');
-            if (task == TaskKind.Regression)
-            {
-                sb.Append(Number(p.Example.Label)).Append(',').Append(Number(p.Predicted));
-            }
-            else
-            {
-                sb.Append(Csv(classes[(int)p.Example.Label])).Append(',').Append(Csv(classes[(int)p.Predicted]));
-                foreach (var q in p.Probabilities!) sb.Append(',').Append(Number(q));
-            }
-            sb.Append('\n');
-        }
-        AtomicWrite(path, sb.ToString());
+        using var text = new StringWriter();
+        PredictionsCsv.WriteTestSet(text, predictions, task, classNames);
+        AtomicWrite(path, text.ToString());
     }
 
-    internal static string Number(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-
-    internal static string Csv(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 
     /// <summary>Write beside, then rename: a crash never leaves a half-written file under the final name.</summary>
     internal static void AtomicWrite(string path, string content)

@@ -253,7 +253,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
                 (_bestMetrics, _bestStep) = (metrics, _globalStep);
                 return false;
             }
-            var key = MetricCatalog.Primary(session.Data.Task);
+            var key = MetricCatalog.Selection(session.Data.Task);
             var higherIsBetter = MetricCatalog.HigherIsBetter(key);
             var value = metrics.TryGetValue(key, out var v) && double.IsFinite(v) ? v : metrics.GetValueOrDefault("loss");
             if (!metrics.ContainsKey(key) || !double.IsFinite(v)) higherIsBetter = false;

@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Data;
 using System.CommandLine;
 using System.Text.Json;
 using BiDoRA.Engine.Checkpoints;
@@ -48,7 +49,7 @@ internal static class EmbedCommand
             {
                 throw new ArgumentException($"--batch-size must be at least 1, not {options.BatchSize}.");
             }
-            var sequences = SequenceInputReader.Read(options.Input);
+            var sequences = InputSequences.Read(options.Input, checkResidues: false);
             var folder = ModelResolver.Resolve(options.Model, Path.Combine(options.DataDir, "models"));
             using var embedder = EsmEmbedder.Load(folder, options.Precision, options.Device);
             int? maxResidues = options.Truncate ? EsmTokenizer.MaxResidues : null;
@@ -62,7 +63,7 @@ internal static class EmbedCommand
                 await stderr.WriteLineAsync($"warning: {warning}");
             }
             await WriteAsync(options, folder, embedder, sequences, maxResidues, cancellationToken);
-            await stdout.WriteLineAsync($"Embedded {sequences.Count} sequence(s) with {folder} ({options.Precision.ToString().ToLowerInvariant()}) into {options.Output}.");
+            await stdout.WriteLineAsync($"Embedded {Components.Display.Plural(sequences.Count, "sequence")} with {folder} ({options.Precision.ToString().ToLowerInvariant()}) into {options.Output}.");
             return 0;
         }
         catch (Exception e) when (e is ArgumentException or IOException or InvalidDataException or FormatException or UnauthorizedAccessException)

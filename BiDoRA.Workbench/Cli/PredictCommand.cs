@@ -1,9 +1,10 @@
 using System.CommandLine;
 using System.Globalization;
-using System.Text;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Design;
+using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Prediction;
+using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Cli;
 
@@ -23,7 +24,7 @@ internal static class PredictCommand
         var model = new Option<string?>("--model") { Description = "The base model (catalog name or folder) when the adapter's base_model_name_or_path cannot be resolved here." };
         var sweep = new Option<DirectoryInfo?>("--sweep") { Description = "A sweep folder: its finished runs of --method predict as an ensemble (instead of --run)." };
         var method = new Option<string?>("--method") { Description = "With --sweep: full, lora, dora or bidora." };
-        var input = new Option<FileInfo>("--input") { Description = "FASTA, CSV/TSV with a sequence column, or one sequence per line.", Required = true };
+        var input = new Option<FileInfo>("--input") { Description = "FASTA, CSV/TSV or .xlsx with a sequence column (sequence, seq, peptide, protein, ...), or one sequence per line.", Required = true };
         var output = new Option<FileInfo>("--output") { Description = "CSV to write.", Required = true };
         var batch = new Option<int>("--batch-size") { DefaultValueFactory = _ => 32 };
         var device = new Option<string>("--device") { DefaultValueFactory = _ => "auto" };
@@ -44,16 +45,21 @@ internal static class PredictCommand
             }
             try
             {
-                var sequences = SequenceInputReader.Read(parse.GetValue(input)!.FullName);
+                var sequences = InputSequences.Read(parse.GetValue(input)!.FullName);
                 if (parse.GetValue(sweep) is { } sweepFolder)
                 {
                     var members = Members(sweepFolder.FullName, parse.GetValue(method));
-                    await stderr.WriteLineAsync($"Ensemble of {members.Count} run(s): {string.Join(", ", members.Select(Path.GetFileName))}.");
+                    await stderr.WriteLineAsync($"Ensemble of {Components.Display.Plural(members.Count, "run")}: {string.Join(", ", members.Select(Path.GetFileName))}.");
                     var ensemble = Ensemble.Predict(members, sequences.Select(s => s.Sequence).ToList(), Path.Combine(parse.GetValue(dataDir)!, "models"),
                         parse.GetValue(device)!, parse.GetValue(batch), cancellationToken: ct);
                     var target = parse.GetValue(output)!.FullName;
-                    await File.WriteAllTextAsync(target, EnsembleCsv(sequences, ensemble), ct);
-                    await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote {ensemble.Predictions.Count} ensemble prediction(s) of {members.Count} run(s) to {target}.");
+                    using (var text = new StringWriter())
+                    {
+                        PredictionsCsv.WriteEnsemble(text, ensemble, sequences.Select(s => (s.Id, s.Sequence)).ToList());
+                        await File.WriteAllTextAsync(target, text.ToString(), ct);
+                    }
+                    await parse.InvocationConfiguration.Output.WriteLineAsync(
+                        $"Wrote {Components.Display.Plural(ensemble.Predictions.Count, "ensemble prediction")} of {Components.Display.Plural(members.Count, "run")} to {target}.");
                     return 0;
                 }
                 using var predictor = Predictor.Load(parse.GetValue(run)!.FullName, Path.Combine(parse.GetValue(dataDir)!, "models"), parse.GetValue(device)!, parse.GetValue(model));
@@ -62,19 +68,18 @@ internal static class PredictCommand
                 {
                     predictions = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), parse.GetValue(batch), ct);
                 }
-                catch (ArgumentException e) when (e.Message.StartsWith("Sequence ", StringComparison.Ordinal))
+                catch (SequenceFormatException e) when (e.SequenceIndex is { } index)
                 {
-                    var index = int.Parse(e.Message.Split(' ', ',')[1], CultureInfo.InvariantCulture) - 1;
-                    throw new InvalidDataException($"{sequences[index].Location}: {e.Message}");
+                    throw new InvalidDataException($"{sequences[index].Location}: {e.Message}", e);
                 }
                 var path = parse.GetValue(output)!.FullName;
                 await File.WriteAllTextAsync(path, Csv(sequences, predictions, predictor), ct);
-                await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote {predictions.Count} prediction(s) to {path}.");
+                await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote {Components.Display.Plural(predictions.Count, "prediction")} to {path}.");
                 if (parse.GetValue(attributions) is { } attributionFile)
                 {
                     var explained = sequences.Select(s => new { id = s.Id, attribution = ResidueAttributor.Explain(predictor, s.Sequence, parse.GetValue(igSteps), cancellationToken: ct) }).ToList();
                     await File.WriteAllTextAsync(attributionFile.FullName, System.Text.Json.JsonSerializer.Serialize(explained, Services.WorkbenchJson.Options), ct);
-                    await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote attributions of {explained.Count} sequence(s) to {attributionFile.FullName} (largest completeness error {explained.Max(e => Math.Abs(e.attribution.CompletenessError)):G3}).");
+                    await parse.InvocationConfiguration.Output.WriteLineAsync($"Wrote attributions of {Components.Display.Plural(explained.Count, "sequence")} to {attributionFile.FullName} (largest completeness error {explained.Max(e => Math.Abs(e.attribution.CompletenessError)):G3}).");
                 }
                 return 0;
             }
@@ -89,22 +94,11 @@ internal static class PredictCommand
 
     private static string Csv(IReadOnlyList<SequenceInput> inputs, IReadOnlyList<SequencePrediction> predictions, Predictor predictor)
     {
-        var sb = new StringBuilder();
-        var classes = predictor.ClassNames ?? [];
-        sb.Append(predictor.Task == TaskKind.Regression ? "id,sequence,value" : "id,sequence,predicted" + string.Concat(classes.Select(c => ",p_" + c)));
-        sb.Append('\n');
-        for (var i = 0; i < predictions.Count; i++)
-        {
-            sb.Append(Quote(inputs[i].Id)).Append(',').Append(inputs[i].Sequence).Append(',');
-            if (predictor.Task == TaskKind.Regression) sb.Append(predictions[i].Value!.Value.ToString("R", CultureInfo.InvariantCulture));
-            else
-            {
-                sb.Append(Quote(predictions[i].Label!));
-                foreach (var p in predictions[i].Probabilities!) sb.Append(',').Append(p.ToString("R", CultureInfo.InvariantCulture));
-            }
-            sb.Append('\n');
-        }
-        return sb.ToString();
+        var classes = predictor.ClassNames
+            ?? Enumerable.Range(0, predictions.FirstOrDefault()?.Probabilities?.Count ?? 0).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToList();
+        using var text = new StringWriter();
+        PredictionsCsv.Write(text, predictor.Task, classes, predictions.Select((p, i) => new PredictionsCsv.Row(inputs[i].Id, inputs[i].Sequence, p.Label, p.Value, p.Probabilities)));
+        return text.ToString();
     }
 
     /// <summary>The finished runs of one method in a sweep folder, in the sweep's order.</summary>
@@ -119,31 +113,4 @@ internal static class PredictCommand
             .Select(r => r.Plan.OutputDirectory).ToList();
         return members.Count > 0 ? members : throw new InvalidDataException($"{sweepFolder} has no finished {methodName.ToLowerInvariant()} run.");
     }
-
-    private static string EnsembleCsv(IReadOnlyList<SequenceInput> inputs, EnsembleResult ensemble)
-    {
-        var sb = new StringBuilder();
-        var classes = ensemble.ClassNames ?? [];
-        var regression = ensemble.Task == TaskKind.Regression;
-        sb.Append(regression ? "id,sequence,value,sd,members" : "id,sequence,predicted" + string.Concat(classes.Select(c => ",p_" + c)) + string.Concat(classes.Select(c => ",sd_" + c)) + ",agreement,members");
-        sb.Append('\n');
-        string N(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-        for (var i = 0; i < ensemble.Predictions.Count; i++)
-        {
-            var p = ensemble.Predictions[i];
-            sb.Append(Quote(inputs[i].Id)).Append(',').Append(inputs[i].Sequence).Append(',');
-            if (regression) sb.Append(N(p.Value!.Value)).Append(',').Append(N(p.ValueSd!.Value));
-            else
-            {
-                sb.Append(Quote(p.Label!));
-                foreach (var q in p.Probabilities!) sb.Append(',').Append(N(q));
-                foreach (var q in p.ProbabilitySd!) sb.Append(',').Append(N(q));
-                sb.Append(',').Append(N(p.Agreement!.Value));
-            }
-            sb.Append(',').Append(p.Members).Append('\n');
-        }
-        return sb.ToString();
-    }
-
-    private static string Quote(string s) => s.IndexOfAny([',', '"', '\n']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

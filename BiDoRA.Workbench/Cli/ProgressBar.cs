@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Cli;
@@ -24,7 +25,7 @@ internal sealed class ProgressBar(TextWriter stderr) : IProgress<TrainingEvent>
                     _drawn = true;
                     break;
                 case Evaluated e:
-                    Line($"step {e.Step} {e.Split}: {string.Join(", ", e.Metrics.Where(m => m.Key is "accuracy" or "mcc" or "f1_weighted" or "mse" or "pearson" or "spearman" or "perplexity" or "base_perplexity").Select(m => $"{m.Key} {m.Value:F4}"))}");
+                    Line($"step {e.Step} {e.Split}: {string.Join(", ", e.Metrics.Where(m => MetricCatalog.IsProminent(m.Key)).OrderBy(m => MetricCatalog.Prominence(m.Key)).Select(m => $"{m.Key} {m.Value:F4}"))}");
                     break;
                 case RunFailed f:
                     Line("failed: " + f.Message);

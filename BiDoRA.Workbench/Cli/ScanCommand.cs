@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Design;
 using BiDoRA.Engine.Prediction;
 using BiDoRA.Workbench.Services;
@@ -44,7 +45,7 @@ internal static class ScanCommand
                 var inputs = (parse.GetValue(sequence), parse.GetValue(input)) switch
                 {
                     ({ } s, null) => [new SequenceInput("sequence", s, "--sequence")],
-                    (null, { } file) => SequenceInputReader.Read(file.FullName),
+                    (null, { } file) => InputSequences.Read(file.FullName),
                     _ => throw new ArgumentException("Give --sequence or --input (one of them)."),
                 };
                 foreach (var run in parse.GetValue(runs)!)

@@ -16,7 +16,7 @@ internal static class SweepCommand
 {
     public static Command Create()
     {
-        var settings = new RunSettingsOptions("Optimiser steps per run (default 200 unless --epochs is given).");
+        var settings = new RunSettingsOptions("Optimiser steps per run");
         var methods = new Option<string>("--methods") { Description = "Comma-separated methods: full, lora, dora, bidora.", DefaultValueFactory = _ => "lora,dora,bidora" };
         var seeds = new Option<int>("--seeds") { Description = "Number of seeds: runs use seeds 1 … N.", DefaultValueFactory = _ => Services.Sweeps.SweepService.DefaultSeedCount };
         var seedValues = new Option<string?>("--seed-values") { Description = "Explicit comma-separated seeds instead of --seeds (e.g. 11,12,13)." };
@@ -72,6 +72,7 @@ internal static class SweepCommand
                 errors.AddRange(messages.Select(m => $"--{field}: {m}"));
             }
             if (!parse.GetValue(settings.Dataset)!.Exists) errors.Add($"--dataset: {parse.GetValue(settings.Dataset)!.FullName} does not exist.");
+            errors.AddRange(RunSettingsOptions.Problems(settings.Bind(parse, parse.GetValue(output)!.FullName)));
             if (errors.Count > 0)
             {
                 foreach (var e in errors) await stderr.WriteLineAsync("error: " + e);

@@ -9,9 +9,9 @@ internal static class TrainCommand
 {
     public static Command Create()
     {
-        var settings = new RunSettingsOptions("Optimiser steps (default 200 unless --epochs is given).");
-        var method = new Option<AdapterMethod>("--method") { Description = "full, lora, dora or bidora.", DefaultValueFactory = _ => AdapterMethod.BiDora };
-        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => 42 };
+        var settings = new RunSettingsOptions("Optimiser steps");
+        var method = new Option<AdapterMethod>("--method") { Description = "full, lora, dora or bidora.", DefaultValueFactory = _ => RunSettingsOptions.Defaults.Method };
+        var seed = new Option<int>("--seed") { DefaultValueFactory = _ => RunSettingsOptions.Defaults.Seed };
         var output = new Option<DirectoryInfo>("--out") { Description = "Run folder to create.", Required = true };
         var command = new Command("train", "Fine-tune a model on a dataset and write a run folder.") { method, seed, output };
         settings.AddTo(command);
@@ -24,6 +24,11 @@ internal static class TrainCommand
                 Method = parse.GetValue(method),
                 Seed = parse.GetValue(seed),
             };
+            if (RunSettingsOptions.Problems(plan) is { Count: > 0 } problems)
+            {
+                foreach (var problem in problems) await stderr.WriteLineAsync("error: " + problem);
+                return 2;
+            }
             var bar = new ProgressBar(stderr);
             var result = await new Trainer().RunAsync(plan, bar, ct);
             bar.Finish();

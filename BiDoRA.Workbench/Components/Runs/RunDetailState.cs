@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Components.Charts;
 using BiDoRA.Workbench.Services.Runs;
@@ -93,8 +94,8 @@ public sealed class RunDetailState(bool biLevel)
                 }
                 // The headline metrics are drawn; the others wait in the legend.
                 return new RunEventEffect(null, evaluated.Metrics
-                    .OrderBy(m => RunFigures.MetricOrder(m.Key))
-                    .Select(m => new RunChartPoint(RunChart.Metrics, new LiveSeries(m.Key) { Mode = "lines+markers", Hidden = RunFigures.MetricOrder(m.Key) > 3 }, evaluated.Step, m.Value))
+                    .OrderBy(m => MetricCatalog.Prominence(m.Key))
+                    .Select(m => new RunChartPoint(RunChart.Metrics, new LiveSeries(m.Key) { Mode = "lines+markers", Hidden = !MetricCatalog.IsProminent(m.Key) }, evaluated.Step, m.Value))
                     .ToList());
             case MagnitudesSnapshot snapshot:
                 // The final snapshot repeats the last evaluation's step.

@@ -6,15 +6,6 @@ namespace BiDoRA.Workbench.Components.Runs;
 /// <summary>The Plotly traces and layouts of the run page: magnitude heatmap, confusion matrix, regression scatter.</summary>
 internal static class RunFigures
 {
-    /// <summary>Where a metric stands in the run page's tables and legends: headline metrics first.</summary>
-    public static int MetricOrder(string name) => name switch
-    {
-        "mcc" => 0, "accuracy" => 1, "roc_auc" => 2, "f1_macro" => 3, "f1_weighted" => 4,
-        "spearman" => 0, "pearson" => 1, "r2" => 2, "mse" => 3, "rmse" => 4, "mae" => 5,
-        "perplexity" => 0, "base_perplexity" => 1, "masked_accuracy" => 4,
-        _ => 10,
-    };
-
     /// <summary>One row per adapted module, one column per snapshot step; <paramref name="view"/> picks the statistic.</summary>
     public static IReadOnlyList<object> Magnitudes(IReadOnlyList<MagnitudesSnapshot> magnitudes, MagnitudeView view)
     {

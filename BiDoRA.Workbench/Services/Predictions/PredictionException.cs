@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Data;
 namespace BiDoRA.Workbench.Services.Predictions;
 
 /// <summary>Why a prediction could not be made.</summary>
@@ -14,7 +15,7 @@ public enum PredictionProblem
 }
 
 /// <summary>A prediction was refused; the message says why and what to do.</summary>
-public sealed class PredictionException(PredictionProblem problem, string field, string message, IReadOnlyList<PredictionIssue>? issues = null, int issuesNotShown = 0)
+public sealed class PredictionException(PredictionProblem problem, string field, string message, IReadOnlyList<SequenceIssue>? issues = null, int issuesNotShown = 0)
     : Exception(message)
 {
     public PredictionProblem Problem { get; } = problem;
@@ -22,7 +23,7 @@ public sealed class PredictionException(PredictionProblem problem, string field,
     /// <summary>The request field at fault: id, sequences, text or file.</summary>
     public string Field { get; } = field;
 
-    public IReadOnlyList<PredictionIssue> Issues { get; } = issues ?? [];
+    public IReadOnlyList<SequenceIssue> Issues { get; } = issues ?? [];
 
     public int IssuesNotShown { get; } = issuesNotShown;
 }

@@ -28,7 +28,7 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
     public static SequenceValidation Validate(string? sequence) => SequenceValidation.Of(sequence);
 
     /// <summary>Reads pasted text: FASTA, or one sequence per line; every problem names its line (and residue position).</summary>
-    public ParsedSequences ParseText(string? text) => SequenceSourceReader.ParseText(text, MaxSequences);
+    public ParsedSequences ParseText(string? text) => SequenceFileReader.ReadText(text, MaxSequences);
 
     /// <summary>Why the run cannot predict, or null when it can (completed, with its trained weights on disk).</summary>
     public string? WhyNotReady(string runId)
@@ -44,21 +44,21 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
     /// <summary>Predicts each sequence, in order.</summary>
     /// <exception cref="PredictionException">The run is unknown or not finished, a sequence is unusable (each listed with its position), or there are too many.</exception>
     public Task<RunPredictions> PredictAsync(string runId, IReadOnlyList<string> sequences, CancellationToken cancellationToken = default) =>
-        PredictAsync(runId, sequences.Select((s, i) => new PredictionInput($"seq{i + 1}", s ?? "", $"sequence {i + 1}")).ToList(), cancellationToken);
+        PredictAsync(runId, sequences.Select((s, i) => new SequenceInput($"seq{i + 1}", s ?? "", $"sequence {i + 1}")).ToList(), cancellationToken);
 
     /// <inheritdoc cref="PredictAsync(string, IReadOnlyList{string}, CancellationToken)"/>
-    public async Task<RunPredictions> PredictAsync(string runId, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken = default)
+    public async Task<RunPredictions> PredictAsync(string runId, IReadOnlyList<SequenceInput> sequences, CancellationToken cancellationToken = default)
     {
         var run = ReadyRun(runId);
         if (sequences.Count == 0) throw new PredictionException(PredictionProblem.InvalidInput, "sequences", "No sequences given.");
         if (sequences.Count > MaxSequences) throw TooMany("sequences", $"{sequences.Count:N0} sequences");
-        var issues = new List<PredictionIssue>();
+        var issues = new List<SequenceIssue>();
         var notShown = 0;
         for (var i = 0; i < sequences.Count; i++)
         {
             var check = SequenceValidation.Of(sequences[i].Sequence);
             if (check.IsValid) continue;
-            if (issues.Count < SequenceSourceReader.MaxIssues) issues.Add(new PredictionIssue(i, sequences[i].Id, sequences[i].Location, "sequence", check.Problem!, check.Position));
+            if (issues.Count < SequenceFileReader.MaxIssues) issues.Add(new SequenceIssue(i, sequences[i].Id, sequences[i].Location, "sequence", check.Problem!, check.Position));
             else notShown++;
         }
         if (issues.Count > 0) throw Invalid("sequences", issues, notShown);
@@ -87,7 +87,7 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
         ParsedSequences parsed;
         try
         {
-            parsed = await Task.Run(() => SequenceSourceReader.ReadFile(stream, name, MaxSequences), cancellationToken);
+            parsed = await Task.Run(() => SequenceFileReader.Read(stream, name, MaxSequences), cancellationToken);
         }
         finally
         {
@@ -102,31 +102,9 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
     /// </summary>
     public static void WriteCsv(RunPredictions predictions, TextWriter writer)
     {
-        var regression = predictions.Task == TaskKind.Regression;
         var classes = predictions.ClassNames ?? [];
-        writer.Write(regression ? "id,sequence,value" : "id,sequence,predicted" + string.Concat(classes.Select(c => ",p_" + Quote(c))));
-        writer.Write('\n');
-        foreach (var p in predictions.Predictions)
-        {
-            writer.Write(Quote(p.Id));
-            writer.Write(',');
-            writer.Write(p.Sequence);
-            writer.Write(',');
-            if (regression)
-            {
-                writer.Write(Number(p.Value ?? double.NaN));
-            }
-            else
-            {
-                writer.Write(Quote(p.Label ?? ""));
-                foreach (var c in classes)
-                {
-                    writer.Write(',');
-                    writer.Write(Number(p.Probabilities?.GetValueOrDefault(c) ?? double.NaN));
-                }
-            }
-            writer.Write('\n');
-        }
+        PredictionsCsv.Write(writer, predictions.Task, classes, predictions.Predictions.Select(p => new PredictionsCsv.Row(p.Id, p.Sequence, p.Label, p.Value,
+            p.Probabilities is { } probabilities ? classes.Select(c => probabilities.GetValueOrDefault(c, double.NaN)).ToList() : null)));
     }
 
     /// <summary>
@@ -145,7 +123,7 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
         if (sequences.Count == 0) throw new PredictionException(PredictionProblem.InvalidInput, "sequences", "No sequences given.");
         if (sequences.Count > MaxSequences) throw TooMany("sequences", $"{sequences.Count:N0} sequences");
         var issues = sequences.Select((s, i) => (Check: SequenceValidation.Of(s), Index: i)).Where(x => !x.Check.IsValid)
-            .Take(SequenceSourceReader.MaxIssues).Select(x => new PredictionIssue(x.Index, $"seq{x.Index + 1}", $"sequence {x.Index + 1}", "sequence", x.Check.Problem!, x.Check.Position)).ToList();
+            .Take(SequenceFileReader.MaxIssues).Select(x => new SequenceIssue(x.Index, $"seq{x.Index + 1}", $"sequence {x.Index + 1}", "sequence", x.Check.Problem!, x.Check.Position)).ToList();
         if (issues.Count > 0) throw Invalid("sequences", issues, 0);
         var result = await Task.Run(() =>
         {
@@ -211,7 +189,7 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
         }, cancellationToken);
     }
 
-    private Task<RunPredictions> PredictCoreAsync(Target run, IReadOnlyList<PredictionInput> sequences, CancellationToken cancellationToken) =>
+    private Task<RunPredictions> PredictCoreAsync(Target run, IReadOnlyList<SequenceInput> sequences, CancellationToken cancellationToken) =>
         UseAsync(run, predictor =>
         {
             var raw = predictor.Predict(sequences.Select(s => s.Sequence).ToList(), run.BatchSize, cancellationToken);
@@ -280,16 +258,11 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
     private PredictionException TooMany(string field, string what) =>
         new(PredictionProblem.TooManySequences, field, $"{what}: at most {MaxSequences:N0} can be predicted at once (Workbench:MaxPredictSequences). Split the input.");
 
-    private static PredictionException Invalid(string field, IReadOnlyList<PredictionIssue> issues, int notShown)
+    private static PredictionException Invalid(string field, IReadOnlyList<SequenceIssue> issues, int notShown)
     {
         var total = issues.Count + notShown;
         var first = issues.Count > 0 ? $" First: {issues[0]}" : "";
         return new PredictionException(PredictionProblem.InvalidInput, field,
             $"{total} problem{(total == 1 ? "" : "s")} in the sequences; nothing was predicted.{first}", issues, notShown);
     }
-
-    private static string Number(double v) => v.ToString("R", CultureInfo.InvariantCulture);
-
-    private static string Quote(string s) =>
-        s.IndexOfAny([',', '"', '\n', '\r']) >= 0 ? "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"" : s;
 }

@@ -82,7 +82,7 @@ internal static class HtmlReport
         var primary = MetricCatalog.Primary(task);
         var evaluations = data.Evaluations.Where(e => e.Split is "validation" or "selection").ToList();
         var metricSeries = new List<SvgChart.Series>();
-        foreach (var (metric, i) in new[] { primary, task == TaskKind.Regression ? "spearman" : "mcc" }.Select((m, i) => (m, i)))
+        foreach (var (metric, i) in new[] { primary, MetricCatalog.Headline(task) }.Select((m, i) => (m, i)))
         {
             var points = evaluations.Where(e => e.Metrics.ContainsKey(metric)).Select(e => ((double)e.Step, e.Metrics[metric])).ToList();
             if (points.Count > 0) metricSeries.Add(new(metric, points, SvgChart.Palette[2 + i], Markers: true));

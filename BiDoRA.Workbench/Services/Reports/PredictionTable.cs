@@ -42,8 +42,7 @@ internal sealed record PredictionTable(IReadOnlyList<string> Classes, int[,]? Co
                 return new PredictionTable([], null, values);
             }
             var classes = (classNames ?? []).Concat(rows.SelectMany(r => new[] { r.Label, r.Predicted })).Distinct(StringComparer.Ordinal).ToList();
-            var confusion = new int[classes.Count, classes.Count];
-            foreach (var (label, predicted) in rows) confusion[classes.IndexOf(label), classes.IndexOf(predicted)]++;
+            var confusion = ConfusionMatrix.Count(rows.Select(r => (r.Label, r.Predicted)), classes);
             CalibrationResult? calibration = null;
             var known = classNames ?? [];
             if (probabilities.Count == rows.Count && rows.Count > 0 && rows.All(r => known.Contains(r.Label)) && probabilities.All(p => p.All(double.IsFinite)))

@@ -14,6 +14,7 @@ namespace BiDoRA.Workbench.Services.Runs;
 internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
 {
     /// <summary>Field name (as in JSON) → messages; empty when the request is valid.</summary>
+    /// <remarks>Checks what only the workbench knows (datasets, models, enumeration names, run kinds) and leaves the settings to <see cref="RunPlanValidator"/>.</remarks>
     public Dictionary<string, string[]> Validate(NewRunRequest request)
     {
         var errors = new Dictionary<string, List<string>>();
@@ -38,35 +39,13 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
         CheckEnum<HypergradientMode>(request.Hypergradient, "hypergradient", Fail);
         CheckEnum<SelectionRule>(request.Select, "select", Fail);
 
-        if (request.Steps is not null && request.Epochs is not null) Fail("epochs", "give steps or epochs, not both.");
-        Positive(request.Steps, "steps", Fail);
-        Positive(request.Epochs, "epochs", Fail);
-        Positive(request.Rank, "rank", Fail);
-        Positive(request.Alpha, "alpha", Fail);
-        Fraction(request.Dropout, "dropout", Fail);
-        if (request.TargetModules is { } targets && (targets.Count == 0 || targets.Any(string.IsNullOrWhiteSpace)))
+        // The settings themselves: the engine's rules, shared with the command line.
+        var dataset = string.IsNullOrWhiteSpace(request.DatasetId) ? null : datasets.Get(request.DatasetId);
+        var settings = Settings(request, dataset, datasetPath: "", Path.Combine(paths.RunsDirectory, "preview"), request.Model);
+        foreach (var (field, messages) in RunPlanValidator.Validate(settings))
         {
-            Fail("targetModules", "must name at least one module, none blank.");
+            foreach (var message in messages) Fail(field, message);
         }
-        Positive(request.BatchSize, "batchSize", Fail);
-        Positive(request.GradientAccumulation, "gradientAccumulation", Fail);
-        Positive(request.LearningRate, "learningRate", Fail);
-        NotNegative(request.WeightDecay, "weightDecay", Fail);
-        Fraction(request.WarmupFraction, "warmupFraction", Fail);
-        Positive(request.MaxGradNorm, "maxGradNorm", Fail);
-        Positive(request.EvalEvery, "evalEvery", Fail);
-        Positive(request.EarlyStoppingPatience, "earlyStoppingPatience", Fail);
-        Positive(request.CheckpointEvery, "checkpointEvery", Fail);
-        Positive(request.UpperLearningRate, "upperLearningRate", Fail);
-        NotNegative(request.UpperWeightDecay, "upperWeightDecay", Fail);
-        Positive(request.Unroll, "unroll", Fail);
-        NotNegative(request.RegularizerWeight, "regularizerWeight", Fail);
-        Positive(request.Xi, "xi", Fail);
-        Positive(request.FiniteDifferenceRadius, "finiteDifferenceRadius", Fail);
-        if (request.UpperValidationFraction is { } f && !(f > 0 && f < 1)) Fail("upperValidationFraction", "must be between 0 and 1 (exclusive).");
-        if (request.RetrainSteps is < 0) Fail("retrainSteps", "must be 0 or more.");
-        if (request.Seed is < 0) Fail("seed", "must be 0 or more.");
-        if (request.Device is { } device && !DeviceShape().IsMatch(device)) Fail("device", "must be auto, cpu, cuda or cuda:N.");
 
         CheckEnum<RunKind>(request.Kind, "kind", Fail);
         if (IsPretraining(request))
@@ -76,7 +55,7 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
             if (!ModelLibrary.IsValidName(output)) Fail("outputModel", "use letters, digits, '.', '_' and '-' (at most 128).");
             else if (models.IsKnown(output!) || Directory.Exists(Path.Combine(paths.ModelsDirectory, output!))) Fail("outputModel", $"a model named '{output}' already exists; choose another name.");
             if (request.HeldOutFraction is { } h && !(h > 0 && h < 1)) Fail("heldOutFraction", "must be between 0 and 1 (exclusive).");
-            Positive(request.MaxResidues, "maxResidues", Fail);
+            if (request.MaxResidues is <= 0) Fail("maxResidues", "must be greater than 0.");
         }
         else if (request.OutputModel is not null || request.HeldOutFraction is not null || request.MaxResidues is not null)
         {
@@ -112,13 +91,20 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
 
     private RunPlan Plan(NewRunRequest request, DatasetRecord dataset, string datasetPath, string folder)
     {
+        var plan = Settings(request, dataset, datasetPath, folder, request.Model is { } requested ? ModelArgument(requested) : null);
+        return IsPretraining(request) ? PretrainingPlan(plan, request, dataset, datasetPath) : plan;
+    }
+
+    /// <summary>The request's settings over the plan's defaults; <paramref name="model"/> null takes the default model.</summary>
+    private RunPlan Settings(NewRunRequest request, DatasetRecord? dataset, string datasetPath, string folder, string? model)
+    {
         var defaults = new RunPlan { DatasetPath = datasetPath, OutputDirectory = folder, ModelsDirectory = paths.ModelsDirectory };
-        var plan = defaults with
+        return defaults with
         {
-            SequenceColumn = dataset.SequenceColumn,
-            LabelColumn = dataset.LabelColumn,
-            Task = dataset.Task,
-            Model = request.Model is { } requested ? ModelArgument(requested) : defaults.Model,
+            SequenceColumn = dataset?.SequenceColumn,
+            LabelColumn = dataset?.LabelColumn,
+            Task = dataset?.Task,
+            Model = model ?? defaults.Model,
             Method = ParseEnum(request.Method, defaults.Method),
             Rank = request.Rank ?? defaults.Rank,
             Alpha = request.Alpha ?? defaults.Alpha,
@@ -155,7 +141,6 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
             Seed = request.Seed ?? defaults.Seed,
             Device = request.Device ?? defaults.Device,
         };
-        return IsPretraining(request) ? PretrainingPlan(plan, request, dataset, datasetPath) : plan;
     }
 
     /// <summary>
@@ -218,21 +203,4 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
             && Enum.TryParse(value.Trim(), ignoreCase: true, out parsed);
     }
 
-    private static void Positive(double? value, string field, Action<string, string> fail)
-    {
-        if (value is { } v && !(v > 0 && double.IsFinite(v))) fail(field, "must be greater than 0.");
-    }
-
-    private static void NotNegative(double? value, string field, Action<string, string> fail)
-    {
-        if (value is { } v && !(v >= 0 && double.IsFinite(v))) fail(field, "must be 0 or more.");
-    }
-
-    private static void Fraction(double? value, string field, Action<string, string> fail)
-    {
-        if (value is { } v && !(v >= 0 && v < 1)) fail(field, "must be at least 0 and below 1.");
-    }
-
-    [GeneratedRegex("^(auto|cpu|cuda(:[0-9]+)?)$", RegexOptions.CultureInvariant)]
-    private static partial Regex DeviceShape();
 }

@@ -68,14 +68,6 @@ public sealed record TestSetPredictions(IReadOnlyList<string> ClassNames, IReadO
     }
 
     /// <summary>Counts[true class, predicted class] in <see cref="ClassNames"/> order; labels outside it are skipped.</summary>
-    public int[][] ConfusionMatrix()
-    {
-        var index = ClassNames.Select((c, i) => (c, i)).ToDictionary(x => x.c, x => x.i, StringComparer.Ordinal);
-        var counts = ClassNames.Select(_ => new int[ClassNames.Count]).ToArray();
-        foreach (var row in Rows)
-        {
-            if (index.TryGetValue(row.Label, out var t) && index.TryGetValue(row.Predicted, out var p)) counts[t][p]++;
-        }
-        return counts;
-    }
+    public int[][] ConfusionMatrix() =>
+        Engine.Evaluation.ConfusionMatrix.Rows(Engine.Evaluation.ConfusionMatrix.Count(Rows.Select(r => (r.Label, r.Predicted)), ClassNames));
 }

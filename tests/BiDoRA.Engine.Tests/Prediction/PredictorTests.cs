@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Esm;
 using System.Globalization;
 using BiDoRA.Engine.Prediction;
 using BiDoRA.Engine.Tests.Training;
@@ -36,9 +37,10 @@ public sealed class PredictorTests
         var dir = TrainingTestData.TempRunFolder();
         await new Trainer().RunAsync(TrainingTestData.Bbp(AdapterMethod.Lora, dir, steps: 1));
         using var predictor = Predictor.Load(dir, device: "cpu");
-        var e = Assert.Throws<ArgumentException>(() => predictor.Predict(["ACDE", "AC1DE"]));
+        var e = Assert.Throws<SequenceFormatException>(() => predictor.Predict(["ACDE", "AC1DE"]));
         Assert.Contains("Sequence 2, position 3", e.Message);
-        Assert.Throws<ArgumentException>(() => predictor.Predict([""]));
+        Assert.Equal((1, 3, '1'), (e.SequenceIndex, e.Position, e.Character));
+        Assert.Equal(0, Assert.Throws<SequenceFormatException>(() => predictor.Predict([""])).SequenceIndex);
     }
 
     [Fact]

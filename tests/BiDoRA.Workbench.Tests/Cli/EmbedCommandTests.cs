@@ -82,7 +82,7 @@ public sealed class EmbedCommandTests : IDisposable
     {
         var (code, output, error, json) = await Embed(Fasta(), "--model", Path.Combine(Fixture, "model"), "--batch-size", "4");
         Assert.True(code == 0, error);
-        Assert.Contains($"Embedded {FixtureSequences().Length} sequence(s)", output);
+        Assert.Contains($"Embedded {FixtureSequences().Length} sequences", output);
         using var _ = json!;
         Assert.Equal("float32", json!.RootElement.GetProperty("dtype").GetString());
         // Fixtures README, float32: 2e-5 + 1e-5·|ref| for embeddings, 1e-4 + 1e-5·|ref| for logits.
@@ -155,10 +155,11 @@ public sealed class EmbedCommandTests : IDisposable
     public async Task Csv_without_a_sequence_column_lists_the_header()
     {
         var csv = Path.Combine(_dir, "nocol.csv");
-        File.WriteAllLines(csv, ["id,peptide", "a,MKTAY"]);
+        // "peptide" names a sequence column (as on the Predict page), so this header has none.
+        File.WriteAllLines(csv, ["id,score", "a,0.5"]);
         var (code, _, error, _) = await Embed(csv, "--model", Path.Combine(Fixture, "model"));
         Assert.Equal(1, code);
-        Assert.Contains("no sequence column", error);
-        Assert.Contains("peptide", error);
+        Assert.Contains("No sequence column", error);
+        Assert.Contains("'score'", error);
     }
 }

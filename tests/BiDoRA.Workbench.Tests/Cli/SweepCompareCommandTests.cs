@@ -94,6 +94,19 @@ public sealed class SweepCompareCommandTests
     }
 
     [Fact]
+    public async Task Sweep_refuses_bad_run_settings_before_any_run()
+    {
+        var folder = Path.Combine(Path.GetTempPath(), "bidora-cli", Guid.NewGuid().ToString("N"));
+        var (code, stdout, stderr) = await CliRunner.RunAsync("sweep", "--dataset", Slice(), "--methods", "lora", "--seeds", "1",
+            "--batch-size", "0", "--device", "gpu", "--out", folder);
+        Assert.Equal(2, code);
+        Assert.Contains("--batch-size: must be greater than 0.", stderr);
+        Assert.Contains("--device: must be auto, cpu, cuda or cuda:N.", stderr);
+        Assert.Empty(stdout);
+        Assert.False(Directory.Exists(folder), "nothing is written for a refused sweep");
+    }
+
+    [Fact]
     public async Task Compare_needs_a_sweep_or_runs()
     {
         var (code, _, stderr) = await CliRunner.RunAsync("compare");

@@ -29,6 +29,21 @@ public sealed class TrainPredictCommandTests
         Assert.Equal(File.ReadAllLines(Sample("test.csv")).Length - 1, lines.Length - 1);
     }
 
+    [Theory]
+    [InlineData("--steps", "0", "--steps: must be greater than 0.")]
+    [InlineData("--lr", "-1", "--lr: must be greater than 0.")]
+    [InlineData("--targets", ",", "--targets: must name at least one module, none blank.")]
+    [InlineData("--retrain-steps", "-2", "--retrain-steps: must be 0 or more.")]
+    public async Task Train_refuses_bad_settings_as_the_api_does(string option, string value, string message)
+    {
+        var run = Path.Combine(Path.GetTempPath(), "bidora-cli", Guid.NewGuid().ToString("N"));
+        var (code, stdout, stderr) = await CliRunner.RunAsync("train", "--dataset", Sample("train.csv"), "--model", "tiny", "--device", "cpu", option, value, "--out", run);
+        Assert.Equal(2, code);
+        Assert.Contains(message, stderr);
+        Assert.Empty(stdout);
+        Assert.False(Directory.Exists(run), "a refused run writes no folder");
+    }
+
     [Fact]
     public async Task Train_on_a_broken_file_fails_naming_the_row()
     {

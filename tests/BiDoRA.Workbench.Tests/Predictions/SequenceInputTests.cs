@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Data;
 using BiDoRA.Workbench.Services.Predictions;
 using BiDoRA.Workbench.Tests.Infrastructure;
 
@@ -23,7 +24,7 @@ public sealed class SequenceInputTests
     [Fact]
     public void Pasted_fasta_keeps_ids_and_joins_lines()
     {
-        var parsed = SequenceSourceReader.ParseText("\n>sp|P1|ONE first protein\nMKV\nLLA\n\n>two\nACDE\n", 100);
+        var parsed = SequenceFileReader.ReadText("\n>sp|P1|ONE first protein\nMKV\nLLA\n\n>two\nACDE\n", 100);
         Assert.True(parsed.IsValid);
         Assert.Equal([("sp|P1|ONE", "MKVLLA", "line 2"), ("two", "ACDE", "line 6")], parsed.Sequences.Select(s => (s.Id, s.Sequence, s.Location)));
     }
@@ -31,14 +32,14 @@ public sealed class SequenceInputTests
     [Fact]
     public void Pasted_lines_are_one_sequence_each_and_a_header_word_is_skipped()
     {
-        var parsed = SequenceSourceReader.ParseText("sequence\nMKVLLA\n\nACDE\n", 100);
+        var parsed = SequenceFileReader.ReadText("sequence\nMKVLLA\n\nACDE\n", 100);
         Assert.Equal([("seq1", "MKVLLA", "line 2"), ("seq2", "ACDE", "line 4")], parsed.Sequences.Select(s => (s.Id, s.Sequence, s.Location)));
     }
 
     [Fact]
     public void Problems_in_pasted_text_name_line_and_position()
     {
-        var parsed = SequenceSourceReader.ParseText(">a\nMKV\n>b\n>c\nAC#E\n", 100);
+        var parsed = SequenceFileReader.ReadText(">a\nMKV\n>b\n>c\nAC#E\n", 100);
         Assert.False(parsed.IsValid);
         Assert.Equal(
             ["line 3 (id 'b'), sequence: FASTA record 'b' has no sequence under its header.", "line 4 (id 'c'), sequence (position 3): '#' is not an amino-acid letter. Allowed: ACDEFGHIKLMNPQRSTVWYXBUZO."],
@@ -49,7 +50,7 @@ public sealed class SequenceInputTests
     [Fact]
     public void Nothing_pasted_is_a_problem()
     {
-        var parsed = SequenceSourceReader.ParseText("  \n", 100);
+        var parsed = SequenceFileReader.ReadText("  \n", 100);
         Assert.False(parsed.IsValid);
         Assert.StartsWith("No sequences found", Assert.Single(parsed.Issues).Message);
     }
@@ -57,7 +58,7 @@ public sealed class SequenceInputTests
     [Fact]
     public void More_than_the_limit_stops_reading()
     {
-        var parsed = SequenceSourceReader.ParseText(string.Join("\n", Enumerable.Repeat("ACDE", 11)), 10);
+        var parsed = SequenceFileReader.ReadText(string.Join("\n", Enumerable.Repeat("ACDE", 11)), 10);
         Assert.True(parsed.TooMany);
         Assert.Equal(10, parsed.Sequences.Count);
     }
@@ -66,7 +67,7 @@ public sealed class SequenceInputTests
     public void A_csv_file_uses_its_sequence_and_id_columns_keeps_duplicates_and_ignores_labels()
     {
         using var file = new MemoryStream(Uploads.Utf8("Name;Peptide;MIC\np1;ACDE;high\np2;ACDE;\n;;\np3; mk v ;1.5\n"));
-        var parsed = SequenceSourceReader.ReadFile(file, "mine.csv", 100);
+        var parsed = SequenceFileReader.Read(file, "mine.csv", 100);
         Assert.True(parsed.IsValid, string.Join("; ", parsed.Issues));
         Assert.Equal([("p1", "ACDE", "mine.csv, row 2"), ("p2", "ACDE", "mine.csv, row 3"), ("p3", "mk v", "mine.csv, row 5")], parsed.Sequences.Select(s => (s.Id, s.Sequence, s.Location)));
     }
@@ -75,7 +76,7 @@ public sealed class SequenceInputTests
     public void A_csv_without_a_sequence_column_lists_its_columns()
     {
         using var file = new MemoryStream(Uploads.Utf8("a,b\nACDE,1\n"));
-        var issue = Assert.Single(SequenceSourceReader.ReadFile(file, "mine.csv", 100).Issues);
+        var issue = Assert.Single(SequenceFileReader.Read(file, "mine.csv", 100).Issues);
         Assert.Equal("mine.csv, row 1, header: No sequence column: name one 'sequence' (or seq, peptide, protein). Columns found: 'a', 'b'.", issue.ToString());
     }
 
@@ -83,9 +84,9 @@ public sealed class SequenceInputTests
     public void A_tsv_and_a_fasta_file_read_too()
     {
         using var tsv = new MemoryStream(Uploads.Utf8("id\tsequence\nx\tMKV\n"));
-        Assert.Equal(["MKV"], SequenceSourceReader.ReadFile(tsv, "a.tsv", 10).Sequences.Select(s => s.Sequence));
+        Assert.Equal(["MKV"], SequenceFileReader.Read(tsv, "a.tsv", 10).Sequences.Select(s => s.Sequence));
         using var fasta = new MemoryStream(Uploads.Fixture("no_labels.fasta"));
-        Assert.Equal(["pep1", "pep2"], SequenceSourceReader.ReadFile(fasta, "x.fasta", 10).Sequences.Select(s => s.Id));
+        Assert.Equal(["pep1", "pep2"], SequenceFileReader.Read(fasta, "x.fasta", 10).Sequences.Select(s => s.Id));
     }
 
     [Fact]
@@ -98,7 +99,7 @@ public sealed class SequenceInputTests
                 ("Peptides", [["Name", "Peptide", "MIC"], ["p1", "ACDE", "4"], ["p2", "", "8"], ["p3", "mkv", "1.5"]]),
                 ("Other", [["sequence"], ["WWWW"]]));
             using var file = File.OpenRead(path);
-            var parsed = SequenceSourceReader.ReadFile(file, "mine.xlsx", 100);
+            var parsed = SequenceFileReader.Read(file, "mine.xlsx", 100);
             // Every row stays an input (one prediction per row), and the empty one is an issue naming its row.
             Assert.Equal([("p1", "ACDE", "mine.xlsx, row 2"), ("p2", "", "mine.xlsx, row 3"), ("p3", "mkv", "mine.xlsx, row 4")], parsed.Sequences.Select(s => (s.Id, s.Sequence, s.Location)));
             var issue = Assert.Single(parsed.Issues);
@@ -118,7 +119,7 @@ public sealed class SequenceInputTests
         {
             BiDoRA.Engine.Tests.Data.XlsxBuilder.WriteBomb(path, 64L * 1024 * 1024);
             using var file = File.OpenRead(path);
-            var issue = Assert.Single(SequenceSourceReader.ReadFile(file, "bomb.xlsx", 100).Issues);
+            var issue = Assert.Single(SequenceFileReader.Read(file, "bomb.xlsx", 100).Issues);
             Assert.Equal(("bomb.xlsx", "file"), (issue.Location, issue.Field));
             Assert.Contains("refused as a possible zip bomb", issue.Message);
         }
@@ -134,7 +135,7 @@ public sealed class SequenceInputTests
     public void Binary_and_spreadsheet_files_are_refused_with_what_to_do(string content, string message)
     {
         using var file = new MemoryStream(System.Text.Encoding.Latin1.GetBytes(content));
-        var issue = Assert.Single(SequenceSourceReader.ReadFile(file, "in.csv", 10).Issues);
+        var issue = Assert.Single(SequenceFileReader.Read(file, "in.csv", 10).Issues);
         Assert.Equal(("in.csv", "file"), (issue.Location, issue.Field));
         Assert.Contains(message, issue.Message);
     }

@@ -1,7 +1,6 @@
-using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Esm;
 
-namespace BiDoRA.Workbench.Services.Predictions;
+namespace BiDoRA.Engine.Data;
 
 /// <summary>What is wrong with one typed sequence, position by position (for validation as you type).</summary>
 /// <param name="Length">Residues after normalisation (white space and a trailing '*' removed).</param>
