@@ -63,12 +63,13 @@ public sealed class SweepTrainingTests : IAsyncLifetime
         var byRuns = (await _server.Http.GetFromJsonAsync<ComparisonResult>($"/api/compare?runs={ids}", WorkbenchClient.Json))!;
         Assert.Equal(comparison.Groups.Select(g => g.Metrics["accuracy"].Mean), byRuns.Groups.Select(g => g.Metrics["accuracy"].Mean));
 
-        // Analysis: one point per adapted matrix per snapshot (evaluations at steps 1 and 2).
+        // Analysis: one point per adapted matrix per snapshot (evaluations at search steps 1 and 2, then at 3 and 4 of
+        // the retraining phase, which BiDoRA runs by default for as many steps as it searched).
         var runId = done.Runs.First(r => r.Method == "bidora").RunId;
         var analysis = (await _server.Http.GetFromJsonAsync<WeightDecompositionResult>($"/api/runs/{runId}/analysis", WorkbenchClient.Json))!;
-        Assert.Equal([1, 2], analysis.Steps);
+        Assert.Equal([1, 2, 3, 4], analysis.Steps);
         Assert.NotEmpty(analysis.Modules);
-        Assert.Equal(analysis.Modules.Count * 2, analysis.Points.Count);
+        Assert.Equal(analysis.Modules.Count * 4, analysis.Points.Count);
         Assert.Equal(WeightDecompositionFit.All, analysis.Fits[0].Scope);
         Assert.Equal(analysis.Points.Count, analysis.Fits[0].Count);
 

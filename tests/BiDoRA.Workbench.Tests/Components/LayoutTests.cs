@@ -27,7 +27,7 @@ public sealed class LayoutTests : IAsyncLifetime
         var nav = layout.Find("nav");
         var hrefs = nav.QuerySelectorAll("a").Select(a => a.GetAttribute("href")).ToList();
         Assert.Equal(["", "datasets", "models", "runs", "sweeps", "compare", "predict", "design", "variants", "embedding-map"], hrefs);
-        Assert.Equal(["Home", "Datasets", "Models", "Runs", "Sweeps", "Compare", "Predict"], nav.QuerySelectorAll("a").Select(a => a.TextContent.Trim()));
+        Assert.Equal(["Home", "Datasets", "Models", "Runs", "Sweeps", "Compare", "Predict", "Design", "Variants", "Embedding map"], nav.QuerySelectorAll("a").Select(a => a.TextContent.Trim()));
         Assert.Contains("page body", layout.Find(".mud-main-content").TextContent);
     }
 
