@@ -53,7 +53,7 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
         await page.GetByText("Advanced settings (shared by every run)").ClickAsync();
         await Assertions.Expect(Field(page, "new-sweep-rank")).ToBeVisibleAsync(new() { Timeout = 30_000 });
         await FillAsync(page, "new-sweep-rank", "4");
-        // Evaluations at steps 3 and 6 are the analysis snapshots: two symbols in the scatter.
+        // Evaluations every 3 steps are the analysis snapshots: one symbol per snapshot in the scatter.
         await FillAsync(page, "new-sweep-eval-every", "3");
         await FillAsync(page, "new-sweep-checkpoint-every", "6");
         await Assertions.Expect(page.GetByTestId("new-sweep-start")).ToContainTextAsync("Start 9 runs");
@@ -107,8 +107,9 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
             "() => { const el = document.querySelector('[data-testid=decomposition-scatter]'); if (!el || !el.data) return 0;" +
             " return el.data.filter(t => t.legendgroup === 'layers').reduce((n, t) => n + t.x.length, 0); }", null, new() { Timeout = 30_000 });
         var count = await points.JsonValueAsync<int>();
-        // tiny: 2 layers × query and value = 4 matrices, at steps 3 and 6.
-        Assert.Equal(8, count);
+        // tiny: 2 layers × query and value = 4 matrices, at search steps 3 and 6 and retraining steps 9 and 12
+        // (BiDoRA retrains by default for as many steps as it searched).
+        Assert.Equal(16, count);
         await Assertions.Expect(page.GetByTestId("decomposition-fit")).ToContainTextAsync("k = ");
         var bars = await page.EvaluateAsync<int>("() => document.querySelector('[data-testid=compare-bars]').data.length");
         Assert.Equal(3, bars);

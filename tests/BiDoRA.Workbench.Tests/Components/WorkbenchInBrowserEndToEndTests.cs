@@ -94,7 +94,7 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
         // BiDoRA retrains by default for as many steps as the search; the lower loss is drawn through both phases.
         Assert.Equal(2 * Steps, await PointsAsync(page));
         // The form's estimate is what the trainer reported.
-        await Assertions.Expect(page.Locator("[data-testid=run-summary]")).ToContainTextAsync("12,994 trainable");
+        await Assertions.Expect(page.Locator("[data-testid=run-summary]")).ToContainTextAsync("13 k trainable");
         await Shot(page, "run-completed", fullPage: true);
 
         // The adapter downloads through the artifacts endpoint.
