@@ -1,9 +1,10 @@
 using System.Globalization;
-using System.Text;
 using System.Text.Json;
 using System.Text.RegularExpressions;
+using System.Text;
 using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Runtime;
 using BiDoRA.Engine.Training;
 using Microsoft.Extensions.Logging;

@@ -1,10 +1,11 @@
 using System.CommandLine;
 using System.Text.Json;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
-using BiDoRA.Workbench.Services;
 using BiDoRA.Workbench.Services.Evaluation;
 using BiDoRA.Workbench.Services.Reports;
+using BiDoRA.Workbench.Services;
 
 namespace BiDoRA.Workbench.Cli;
 

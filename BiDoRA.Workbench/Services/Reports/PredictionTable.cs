@@ -1,9 +1,10 @@
 using System.Globalization;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
-using CsvHelper;
 using CsvHelper.Configuration;
+using CsvHelper;
 
 namespace BiDoRA.Workbench.Services.Reports;
 

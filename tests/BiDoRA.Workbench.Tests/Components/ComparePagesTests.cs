@@ -1,9 +1,10 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.Training;
-using BiDoRA.Workbench.Components;
 using BiDoRA.Workbench.Components.Comparison;
 using BiDoRA.Workbench.Components.Pages;
 using BiDoRA.Workbench.Components.Sweeps;
+using BiDoRA.Workbench.Components;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
 using BiDoRA.Workbench.Services.Sweeps;

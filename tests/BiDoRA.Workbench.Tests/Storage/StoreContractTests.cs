@@ -1,11 +1,12 @@
 using System.Text.Json;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Training;
-using BiDoRA.Workbench.Services;
 using BiDoRA.Workbench.Services.Datasets;
 using BiDoRA.Workbench.Services.Events;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
 using BiDoRA.Workbench.Services.Sweeps;
+using BiDoRA.Workbench.Services;
 using Microsoft.Extensions.Options;
 
 namespace BiDoRA.Workbench.Tests.Storage;
