@@ -1,14 +1,5 @@
-using System.Globalization;
-using System.Reflection;
-using System.Text.Json.Nodes;
-using System.Text.Json.Serialization;
-using System.Text.Json;
-using System.Text;
-using BiDoRA.Engine.Adapters;
-using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Training;
-using static TorchSharp.torch;
 
 namespace BiDoRA.Engine.RunFolders;
 
