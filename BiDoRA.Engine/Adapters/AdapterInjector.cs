@@ -1,6 +1,5 @@
 using System.Reflection;
 using System.Text.RegularExpressions;
-using BiDoRA.Engine.Training;
 using TorchSharp.Modules;
 using static TorchSharp.torch;
 

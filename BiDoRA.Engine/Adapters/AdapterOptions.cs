@@ -1,4 +1,3 @@
-using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Engine.Adapters;
 

@@ -27,6 +27,10 @@ public static class LengthBucketedBatcher
         return batches;
     }
 
+    /// <summary>The batches of one epoch over <paramref name="examples"/>, by their sequence lengths: a <see cref="BatchStream"/>'s order.</summary>
+    internal static IReadOnlyList<int[]> Batches(IReadOnlyList<LabeledSequence> examples, int batchSize, int seed, int epoch) =>
+        Batches(examples.Select(e => e.Sequence.Length).ToList(), batchSize, seed, epoch);
+
     /// <summary>Share of token slots that are padding, counting &lt;cls&gt; and &lt;eos&gt; as real tokens.</summary>
     public static double PaddingFraction(IReadOnlyList<int> lengths, IEnumerable<int[]> batches)
     {

@@ -1,12 +1,5 @@
 namespace BiDoRA.Engine.Data;
 
-/// <summary>Where a row belongs. A "val"/"validation"/"dev" value in a split column counts as held-out test data: the trainer makes its own validation part from the training rows.</summary>
-public enum DatasetSplit
-{
-    Train,
-    Test,
-}
-
 /// <param name="Id">The row's id (from an id column or FASTA header, else "row-N", or "train-row-N" / "test-row-N" for a dataset given as two files).</param>
 /// <param name="Sequence">Normalised: upper case, no white space, no trailing '*'.</param>
 /// <param name="Label">Class index for classification, the value for regression.</param>

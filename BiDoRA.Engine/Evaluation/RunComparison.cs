@@ -1,4 +1,5 @@
 using BiDoRA.Engine.Data;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Engine.Evaluation;

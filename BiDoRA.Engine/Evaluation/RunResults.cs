@@ -1,6 +1,8 @@
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Engine.Evaluation;

@@ -4,6 +4,7 @@ using System.Text.Json;
 using System.Text.RegularExpressions;
 using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Runtime;
 using BiDoRA.Engine.Training;
 using Microsoft.Extensions.Logging;

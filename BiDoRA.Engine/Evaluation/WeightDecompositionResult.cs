@@ -1,4 +1,5 @@
 using System.Text.Json.Serialization;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Engine.Evaluation;

@@ -1,8 +1,10 @@
 using System.Globalization;
 using System.Reflection;
 using System.Text;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Engine.Interop;

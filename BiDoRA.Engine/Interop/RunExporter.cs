@@ -1,9 +1,12 @@
 using System.IO.Compression;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Data;
+using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 using static TorchSharp.torch;
 

@@ -2,6 +2,7 @@ using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Esm;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Runtime;
 using BiDoRA.Engine.Training;
 using static TorchSharp.torch;

@@ -3,8 +3,10 @@ using System.Globalization;
 using System.Reflection;
 using System.Text.Json;
 using System.Text.Json.Nodes;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Data;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -91,7 +93,7 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
         {
             var corpus = session.Corpus;
             var totalSteps = TotalSteps();
-            var stream = new BatchStream(corpus.Train, _plan.BatchSize, _plan.Seed, TrainingDataLoader.BatchOrder);
+            var stream = new BatchStream(corpus.Train, _plan.BatchSize, _plan.Seed, LengthBucketedBatcher.Batches);
             using var optimizer = session.Optimizer();
             var schedule = new LearningRateScheduler(totalSteps, _plan.WarmupFraction, _plan.Schedule);
 

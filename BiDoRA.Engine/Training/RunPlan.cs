@@ -1,5 +1,6 @@
 using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
+using BiDoRA.Engine.Esm;
 
 namespace BiDoRA.Engine.Training;
 

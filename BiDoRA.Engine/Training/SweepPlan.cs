@@ -1,4 +1,6 @@
 using System.Text.Json;
+using BiDoRA.Engine.Adapters;
+using BiDoRA.Engine.RunFolders;
 
 namespace BiDoRA.Engine.Training;
 

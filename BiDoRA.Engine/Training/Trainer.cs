@@ -2,6 +2,7 @@ using System.Diagnostics;
 using System.Text.Json.Nodes;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Runtime;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Logging.Abstractions;
@@ -114,17 +115,17 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
             // BiDoRA searches (direction on D_tr, magnitudes on D_val), then retrains direction and head on
             // D_tr ∪ D_val with the magnitudes fixed. Only the phase that produces the final weights selects a
             // checkpoint, and only on the selection split, which nothing trains on.
-            var upperStream = new BatchStream(data.Validation, _plan.BatchSize, _plan.Seed + 1, TrainingDataLoader.BatchOrder);
+            var upperStream = new BatchStream(data.Validation, _plan.BatchSize, _plan.Seed + 1, LengthBucketedBatcher.Batches);
             List<Phase> phases =
             [
                 new(session.IsBiLevel ? TrainingPhase.Search : TrainingPhase.Train, mainSteps,
-                    new BatchStream(data.RowsFor(session.IsBiLevel ? TrainingPhase.Search : TrainingPhase.Train), _plan.BatchSize, _plan.Seed, TrainingDataLoader.BatchOrder),
+                    new BatchStream(data.RowsFor(session.IsBiLevel ? TrainingPhase.Search : TrainingPhase.Train), _plan.BatchSize, _plan.Seed, LengthBucketedBatcher.Batches),
                     UpperLevel: session.IsBiLevel, KeepsBest: selectsBest && retrainSteps == 0),
             ];
             if (retrainSteps > 0)
             {
                 phases.Add(new(TrainingPhase.Retrain, retrainSteps,
-                    new BatchStream(data.RowsFor(TrainingPhase.Retrain), _plan.BatchSize, _plan.Seed + 2, TrainingDataLoader.BatchOrder), UpperLevel: false, KeepsBest: selectsBest));
+                    new BatchStream(data.RowsFor(TrainingPhase.Retrain), _plan.BatchSize, _plan.Seed + 2, LengthBucketedBatcher.Batches), UpperLevel: false, KeepsBest: selectsBest));
             }
 
             using var restored = resume && checkpoints.Latest() is { } latest ? CheckpointStore.Open(latest) : null;

@@ -52,9 +52,6 @@ internal static class TrainingDataLoader
         };
     }
 
-    /// <summary>Batches of one epoch as example indices: length-bucketed, deterministic in (seed, epoch).</summary>
-    public static IReadOnlyList<int[]> BatchOrder(IReadOnlyList<LabeledSequence> examples, int batchSize, int seed, int epoch) =>
-        LengthBucketedBatcher.Batches(examples.Select(e => e.Sequence.Length).ToList(), batchSize, seed, epoch);
 
     private static List<LabeledSequence> Convert(IEnumerable<SequenceRecord> records) =>
         records.Select(r => new LabeledSequence(r.Id, r.Sequence, r.Label)).ToList();

@@ -2,17 +2,6 @@ using System.Text.Json.Serialization;
 
 namespace BiDoRA.Engine.Training;
 
-/// <summary>Training phase a step belongs to.</summary>
-public enum TrainingPhase
-{
-    /// <summary>Single-level training (full, LoRA, DoRA).</summary>
-    Train,
-    /// <summary>BiDoRA's bi-level search (lower and upper steps).</summary>
-    Search,
-    /// <summary>BiDoRA's retraining with magnitudes fixed.</summary>
-    Retrain,
-}
-
 /// <summary>
 /// What a run reports as it goes. The workbench stores these, numbers them and forwards them to browsers;
 /// the engine emits them through <see cref="IProgress{T}"/>.

@@ -1,12 +1,5 @@
 namespace BiDoRA.Engine.Training;
 
-public enum RunOutcome
-{
-    Completed,
-    Cancelled,
-    Failed,
-}
-
 /// <summary>How a run ended and where its folder is.</summary>
 public sealed record TrainingResult(
     RunOutcome Outcome,

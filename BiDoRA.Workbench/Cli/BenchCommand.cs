@@ -1,7 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using BiDoRA.Engine.Benchmarks;
+using BiDoRA.Benchmarks;
 
 namespace BiDoRA.Workbench.Cli;
 

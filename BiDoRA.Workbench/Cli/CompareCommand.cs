@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Text.Json;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services;
 using BiDoRA.Workbench.Services.Evaluation;

@@ -4,6 +4,7 @@ using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Design;
 using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Prediction;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Cli;
@@ -105,11 +106,11 @@ internal static class PredictCommand
     /// <exception cref="InvalidDataException">No method named, not a sweep, or no finished run of that method.</exception>
     internal static IReadOnlyList<string> Members(string sweepFolder, string? methodName)
     {
-        if (methodName is null || !Enum.TryParse<Engine.Training.AdapterMethod>(methodName, ignoreCase: true, out var method))
+        if (methodName is null || !Enum.TryParse<Engine.Adapters.AdapterMethod>(methodName, ignoreCase: true, out var method))
             throw new InvalidDataException($"--method: '{methodName}' is not one of full, lora, dora, bidora.");
         var plan = Engine.Training.SweepPlan.Read(sweepFolder);
-        var members = plan.Runs().Where(r => r.Method == method && File.Exists(Path.Combine(r.Plan.OutputDirectory, Engine.Training.RunFolder.HeadFile))
-                && File.Exists(Path.Combine(r.Plan.OutputDirectory, Engine.Training.RunFolder.MetricsFile)))
+        var members = plan.Runs().Where(r => r.Method == method && File.Exists(Path.Combine(r.Plan.OutputDirectory, Engine.RunFolders.RunFolder.HeadFile))
+                && File.Exists(Path.Combine(r.Plan.OutputDirectory, Engine.RunFolders.RunFolder.MetricsFile)))
             .Select(r => r.Plan.OutputDirectory).ToList();
         return members.Count > 0 ? members : throw new InvalidDataException($"{sweepFolder} has no finished {methodName.ToLowerInvariant()} run.");
     }

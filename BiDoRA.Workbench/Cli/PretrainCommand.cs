@@ -1,6 +1,7 @@
 using System.CommandLine;
 using System.Globalization;
 using System.Text.Json;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Training;
 

@@ -1,7 +1,9 @@
 using System.CommandLine;
 using System.Text.Json;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Cli;

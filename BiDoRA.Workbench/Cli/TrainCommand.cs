@@ -1,5 +1,6 @@
 using System.CommandLine;
 using System.Text.Json;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Cli;

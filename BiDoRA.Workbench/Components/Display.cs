@@ -1,4 +1,5 @@
 using System.Globalization;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Components;

@@ -10,7 +10,7 @@ internal static class WorkbenchJson
 
     public static JsonSerializerOptions Configure(JsonSerializerOptions options)
     {
-        options.Converters.Add(new Engine.Training.AdapterMethodJsonConverter());
+        options.Converters.Add(new Engine.Adapters.AdapterMethodJsonConverter());
         options.Converters.Add(new JsonStringEnumConverter(JsonNamingPolicy.CamelCase));
         options.NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals;
         return options;

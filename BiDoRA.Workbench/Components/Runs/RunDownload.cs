@@ -1,3 +1,4 @@
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services.Runs;
 

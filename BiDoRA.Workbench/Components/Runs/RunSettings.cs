@@ -1,3 +1,5 @@
+using BiDoRA.Engine.Adapters;
+using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services.Runs;
 

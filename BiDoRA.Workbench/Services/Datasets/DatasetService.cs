@@ -206,7 +206,7 @@ internal sealed class DatasetService(IDatasetStore store, WorkbenchPaths paths, 
         };
         var stored = store.Add(record, stream =>
         {
-            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16);
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true);
             DatasetWriter.WriteCsv(dataset, writer);
         });
         _statistics[stored.Id] = statistics;

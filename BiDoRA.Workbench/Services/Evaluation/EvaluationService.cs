@@ -58,7 +58,7 @@ internal sealed class EvaluationService(IRunStore runs, ISweepStore sweeps, Work
         var run = runs.Get(runId);
         if (run is null) return null;
         var folder = paths.RunFolder(runId);
-        if (!File.Exists(Path.Combine(folder, Engine.Training.RunFolder.RunFile)))
+        if (!File.Exists(Path.Combine(folder, Engine.RunFolders.RunFolder.RunFile)))
         {
             return new WeightDecompositionResult(run.Plan.Method, "", [], [], [], [WeightDecompositionFit.Of(WeightDecompositionFit.All, [])]);
         }

@@ -1,4 +1,5 @@
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services.Events;
 using BiDoRA.Workbench.Services.Reports;

@@ -75,7 +75,7 @@ internal sealed class TrainedModelLibrary(WorkbenchPaths paths, ModelLibrary mod
         TrainedModelKind kind;
         Engine.Data.TaskKind task;
         IReadOnlyList<string>? classes;
-        Engine.Training.AdapterMethod? method;
+        Engine.Adapters.AdapterMethod? method;
         string resolvedBase;
         try
         {

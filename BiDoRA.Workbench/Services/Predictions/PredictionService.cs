@@ -1,7 +1,9 @@
 using System.Globalization;
 using System.Text;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Prediction;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Runs;

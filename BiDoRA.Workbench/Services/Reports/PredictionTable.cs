@@ -1,6 +1,7 @@
 using System.Globalization;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 using CsvHelper;
 using CsvHelper.Configuration;

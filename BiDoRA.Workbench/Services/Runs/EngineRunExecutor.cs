@@ -1,3 +1,4 @@
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Workbench.Services.Runs;

@@ -18,8 +18,8 @@ internal sealed partial class RunArtifacts(WorkbenchPaths paths)
     /// <summary>What someone needs to use the trained run elsewhere (PEFT's adapter layout plus the head and the plan).</summary>
     private static readonly string[] AdapterFiles =
     [
-        Engine.Training.RunFolder.AdapterConfigFile, Engine.Training.RunFolder.AdapterFile, Engine.Training.RunFolder.HeadFile,
-        Engine.Training.RunFolder.FullModelFile, Engine.Training.RunFolder.RunFile,
+        Engine.RunFolders.RunFolder.AdapterConfigFile, Engine.RunFolders.RunFolder.AdapterFile, Engine.RunFolders.RunFolder.HeadFile,
+        Engine.RunFolders.RunFolder.FullModelFile, Engine.RunFolders.RunFolder.RunFile,
     ];
 
     public sealed record Artifact(string Name, long Size, DateTimeOffset Modified);
@@ -76,7 +76,7 @@ internal sealed partial class RunArtifacts(WorkbenchPaths paths)
     public Stream? AdapterZip(string runId)
     {
         var files = AdapterFiles.Select(name => Find(runId, name)).OfType<string>().ToList();
-        if (!files.Any(f => Path.GetFileName(f) is Engine.Training.RunFolder.AdapterFile or Engine.Training.RunFolder.FullModelFile)) return null;
+        if (!files.Any(f => Path.GetFileName(f) is Engine.RunFolders.RunFolder.AdapterFile or Engine.RunFolders.RunFolder.FullModelFile)) return null;
         var temporary = Path.Combine(Path.GetTempPath(), $"bidora-{runId}-adapter-{Guid.NewGuid():N}.zip");
         var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.ReadWrite, FileShare.None, 81920, FileOptions.DeleteOnClose);
         using (var zip = new ZipArchive(stream, ZipArchiveMode.Create, leaveOpen: true))

@@ -1,5 +1,7 @@
 using System.Text.RegularExpressions;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
+using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services.Datasets;
 using BiDoRA.Workbench.Services.Models;

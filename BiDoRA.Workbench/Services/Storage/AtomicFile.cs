@@ -14,12 +14,10 @@ internal static class AtomicFile
             using (var stream = new FileStream(temporary, FileMode.CreateNew, FileAccess.Write, FileShare.None))
             {
                 write(stream);
+                if (stream.CanWrite) stream.Flush(flushToDisk: true);
             }
-            // The writer may have closed the stream itself; the data must be on disk before the rename makes it visible.
-            using (var sync = new FileStream(temporary, FileMode.Open, FileAccess.Write, FileShare.None))
-            {
-                sync.Flush(flushToDisk: true);
-            }
+            // A writer that closed the stream (a StreamWriter does) has flushed it, but not to disk: fsync the file itself.
+            using (var written = new FileStream(temporary, FileMode.Open, FileAccess.ReadWrite, FileShare.None)) written.Flush(flushToDisk: true);
             File.Move(temporary, path, overwrite: true);
         }
         finally

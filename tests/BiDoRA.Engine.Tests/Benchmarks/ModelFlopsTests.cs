@@ -1,4 +1,4 @@
-using BiDoRA.Engine.Benchmarks;
+using BiDoRA.Benchmarks;
 using BiDoRA.Engine.Checkpoints;
 
 namespace BiDoRA.Engine.Tests.Benchmarks;

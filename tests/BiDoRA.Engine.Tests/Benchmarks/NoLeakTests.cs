@@ -1,4 +1,5 @@
-using BiDoRA.Engine.Benchmarks;
+using BiDoRA.Benchmarks;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Tests.Training;
 using BiDoRA.Engine.Training;

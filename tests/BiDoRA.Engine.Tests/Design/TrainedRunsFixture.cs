@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Prediction;
 using BiDoRA.Engine.Tests.Training;
 using BiDoRA.Engine.Training;

@@ -1,6 +1,8 @@
 using System.Globalization;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Tests.Training;
 using BiDoRA.Engine.Training;
 

@@ -1,5 +1,7 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Evaluation;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Tests.Training;
 using BiDoRA.Engine.Training;
 using static TorchSharp.torch;

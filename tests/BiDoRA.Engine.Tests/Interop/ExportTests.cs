@@ -1,9 +1,11 @@
 using System.Text.Json.Nodes;
 using System.Text.RegularExpressions;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Interop;
 using BiDoRA.Engine.Prediction;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Tests.Esm;
 using BiDoRA.Engine.Tests.Training;
 using BiDoRA.Engine.Training;

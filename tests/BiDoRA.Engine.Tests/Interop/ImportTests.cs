@@ -1,7 +1,9 @@
 using System.Text.Json.Nodes;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Interop;
 using BiDoRA.Engine.Prediction;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Tests.Training;
 using BiDoRA.Engine.Training;
 using static TorchSharp.torch;

@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Prediction;
 using BiDoRA.Engine.Tests.Training;

@@ -1,6 +1,8 @@
-using BiDoRA.Engine.Esm;
 using System.Globalization;
+using BiDoRA.Engine.Adapters;
+using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Prediction;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Tests.Training;
 using BiDoRA.Engine.Training;
 

@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.Prediction;

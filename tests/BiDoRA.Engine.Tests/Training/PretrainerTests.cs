@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Esm;
@@ -74,7 +75,7 @@ public sealed class PretrainerTests
         var corpus = PretrainingCorpus.Load(plan, CancellationToken.None);
         using var session = PretrainingSession.Create(plan, corpus);
         using var optimizer = session.Optimizer();
-        var stream = new BatchStream(corpus.Train, plan.BatchSize, plan.Seed, TrainingDataLoader.BatchOrder);
+        var stream = new BatchStream(corpus.Train, plan.BatchSize, plan.Seed, LengthBucketedBatcher.Batches);
         for (var i = 0; i < 3; i++) session.Step(optimizer, stream, 1.0);
 
         using var batch = session.Model.Tokenizer.EncodeBatch(["ACDEFGACDEFG", "KLMNPQ<mask>LMNPQKLM"]);

@@ -1,4 +1,6 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 using static TorchSharp.torch;
 

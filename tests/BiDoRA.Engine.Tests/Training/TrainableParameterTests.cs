@@ -1,3 +1,5 @@
+using BiDoRA.Engine.Adapters;
+using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Training;
 using TorchSharp;
 using static TorchSharp.torch;
@@ -20,7 +22,7 @@ public sealed class TrainableParameterTests
     {
         using var session = Session(method);
         using var optimizer = session.LowerOptimizer();
-        var stream = new BatchStream(session.Data.Train, 8, 1, TrainingDataLoader.BatchOrder);
+        var stream = new BatchStream(session.Data.Train, 8, 1, LengthBucketedBatcher.Batches);
         var before = All(session);
         // Two steps: B starts at zero, so A only receives a gradient from the second step on.
         session.LowerStep(optimizer, stream, 1.0);
@@ -34,8 +36,8 @@ public sealed class TrainableParameterTests
         using var session = Session(AdapterMethod.BiDora);
         using var lower = session.LowerOptimizer();
         using var upper = session.UpperOptimizer();
-        var stream = new BatchStream(session.Data.Train, 8, 1, TrainingDataLoader.BatchOrder);
-        var validation = new BatchStream(session.Data.Validation, 8, 2, TrainingDataLoader.BatchOrder);
+        var stream = new BatchStream(session.Data.Train, 8, 1, LengthBucketedBatcher.Batches);
+        var validation = new BatchStream(session.Data.Validation, 8, 2, LengthBucketedBatcher.Batches);
         session.LowerStep(lower, stream, 1.0);
         var (_, _, _, batch) = session.LowerStep(lower, stream, 1.0);
         var before = All(session);
@@ -49,7 +51,7 @@ public sealed class TrainableParameterTests
         using var session = Session(AdapterMethod.BiDora);
         session.PrepareRetraining();
         using var optimizer = session.LowerOptimizer();
-        var stream = new BatchStream(session.Data.AllTraining, 8, 3, TrainingDataLoader.BatchOrder);
+        var stream = new BatchStream(session.Data.AllTraining, 8, 3, LengthBucketedBatcher.Batches);
         var before = All(session);
         session.LowerStep(optimizer, stream, 1.0);
         session.LowerStep(optimizer, stream, 1.0);

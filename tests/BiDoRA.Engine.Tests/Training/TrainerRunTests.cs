@@ -1,3 +1,5 @@
+using BiDoRA.Engine.Adapters;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 
 namespace BiDoRA.Engine.Tests.Training;

@@ -93,7 +93,7 @@ public sealed class RunsApiValidationTests : IAsyncLifetime
     {
         var dataset = _server.AddDataset();
         var run = await _server.CreateRunAsync(dataset.Id, new { method = "DoRA", rank = 4 });
-        Assert.Equal(BiDoRA.Engine.Training.AdapterMethod.Dora, run.Plan.Method);
+        Assert.Equal(BiDoRA.Engine.Adapters.AdapterMethod.Dora, run.Plan.Method);
         Assert.Equal(4, run.Plan.Rank);
         Assert.Equal(16, run.Plan.Alpha);
         Assert.Equal(dataset.Id, run.DatasetId);

@@ -1,3 +1,4 @@
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Components;

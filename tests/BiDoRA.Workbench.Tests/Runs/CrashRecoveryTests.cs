@@ -1,13 +1,14 @@
 using System.Text.Json;
 using BiDoRA.Engine.Checkpoints;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services;
 using BiDoRA.Workbench.Services.Events;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
 using BiDoRA.Workbench.Tests.Infrastructure;
-using LiteDB;
 using JsonSerializer = System.Text.Json.JsonSerializer;
+using LiteDB;
 
 namespace BiDoRA.Workbench.Tests.Runs;
 

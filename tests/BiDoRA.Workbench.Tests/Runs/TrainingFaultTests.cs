@@ -2,6 +2,7 @@ using System.Net;
 using System.Text;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Data;
+using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;

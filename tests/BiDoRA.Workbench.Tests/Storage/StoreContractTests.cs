@@ -1,4 +1,5 @@
 using System.Text.Json;
+using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services;
 using BiDoRA.Workbench.Services.Datasets;

@@ -1,0 +1,8 @@
+namespace BiDoRA.Engine.Training;
+
+public enum RunOutcome
+{
+    Completed,
+    Cancelled,
+    Failed,
+}
