@@ -94,6 +94,13 @@ public sealed class CrashRecoveryTests
             var all = await second.Http.ReadEventsAsync(run.Id);
             Assert.Equal(Contiguous(done.LastSequence), all.Select(e => e.Sequence));
             var resumed = all.Skip(stored.Count).Select(e => e.Event).ToList();
+            // Killed between writing a checkpoint and storing its event, the checkpoint on disk is recorded once,
+            // before the new attempt starts; otherwise the attempt starts straight away.
+            if (resumed[0] is CheckpointSaved unrecorded)
+            {
+                Assert.Equal(checkpointStep, unrecorded.Step);
+                resumed.RemoveAt(0);
+            }
             Assert.IsType<RunStarted>(resumed[0]);
             // The resumed attempt trained again from the checkpoint; the steps it had already stored are not stored twice.
             Assert.Equal(steps[^1] + 1, resumed.OfType<StepCompleted>().First().Step);
