@@ -44,39 +44,14 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
     /// <summary>Where a plan's pretrained model folder goes.</summary>
     public static string ModelDirectory(RunPlan plan) => Path.GetFullPath(plan.Pretraining?.ModelDirectory ?? plan.OutputDirectory);
 
-    private TrainingResult Execute(RunPlan plan, bool resume, IProgress<TrainingEvent>? progress, CancellationToken ct)
-    {
-        var emit = (TrainingEvent e) => progress?.Report(e);
-        var persist = () => (progress as IDurableProgress<TrainingEvent>)?.WaitUntilStored(CancellationToken.None);
-        var step = 0;
-        try
+    private TrainingResult Execute(RunPlan plan, bool resume, IProgress<TrainingEvent>? progress, CancellationToken ct) =>
+        RunExecution.Run(plan, progress, _logger, "Pretraining", (emit, persist, completed) =>
         {
-            TorchRuntime.EnsureInitialised();
-            Directory.CreateDirectory(plan.OutputDirectory);
             var corpus = PretrainingCorpus.Load(plan, ct);
             using var session = PretrainingSession.Create(plan, corpus);
             var loop = new Loop(session, new CheckpointStore(plan.OutputDirectory), emit, persist, _logger);
-            return loop.Execute(resume, ct, s => step = s);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            emit(new RunCancelled(step, null));
-            return new TrainingResult(RunOutcome.Cancelled, plan.OutputDirectory, new Dictionary<string, double>(), step, null);
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Pretraining in {Directory} failed at step {Step}", plan.OutputDirectory, step);
-            var message = e switch
-            {
-                TrainingDivergedException => $"{e.Message.TrimEnd('.')} at step {step + 1}. Start again with a lower learning rate.",
-                _ when OutOfMemory.Is(e) => OutOfMemory.Describe(e, plan, plan.Device),
-                ArgumentException or InvalidDataException or DatasetImportException or CheckpointFormatException => e.Message,
-                _ => $"{e.GetType().Name}: {e.Message}",
-            };
-            emit(new RunFailed(message, step));
-            return new TrainingResult(RunOutcome.Failed, plan.OutputDirectory, new Dictionary<string, double>(), step, message);
-        }
-    }
+            return loop.Execute(resume, ct, completed);
+        }, ct);
 
     private sealed class Loop(PretrainingSession session, CheckpointStore checkpoints, Action<TrainingEvent> emit, Action persist, ILogger logger)
     {

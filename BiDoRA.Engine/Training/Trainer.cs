@@ -31,61 +31,14 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         Task.Factory.StartNew(() => Execute(RunFolder.ReadPlan(runDirectory) with { OutputDirectory = runDirectory }, resume: true, progress, cancellationToken),
             CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
-    private TrainingResult Execute(RunPlan plan, bool resume, IProgress<TrainingEvent>? progress, CancellationToken ct)
-    {
-        var emit = (TrainingEvent e) => progress?.Report(e);
-        // Before a checkpoint is written: everything reported so far is stored (a no-op for plain progress sinks).
-        var persist = () => (progress as IDurableProgress<TrainingEvent>)?.WaitUntilStored(CancellationToken.None);
-        var step = 0;
-        try
+    private TrainingResult Execute(RunPlan plan, bool resume, IProgress<TrainingEvent>? progress, CancellationToken ct) =>
+        RunExecution.Run(plan, progress, _logger, "Run", (emit, persist, completed) =>
         {
-            TorchRuntime.EnsureInitialised();
-            Directory.CreateDirectory(plan.OutputDirectory);
             var data = TrainingDataLoader.Load(plan, ct);
             using var session = TrainingSession.Create(plan, data);
             var run = new RunLoop(session, new CheckpointStore(plan.OutputDirectory), emit, persist, _logger);
-            return run.Execute(resume, ct, s => step = s);
-        }
-        catch (OperationCanceledException) when (ct.IsCancellationRequested)
-        {
-            emit(new RunCancelled(step, null));
-            return new TrainingResult(RunOutcome.Cancelled, plan.OutputDirectory, new Dictionary<string, double>(), step, null);
-        }
-        catch (Exception e)
-        {
-            _logger.LogError(e, "Run in {Directory} failed at step {Step}", plan.OutputDirectory, step);
-            var message = e switch
-            {
-                TrainingDivergedException => Diverged(e, plan, step),
-                _ when OutOfMemory.Is(e) => OutOfMemory.Describe(e, plan, DeviceName(plan)),
-                ArgumentException or InvalidDataException or DatasetImportException => e.Message,
-                _ => $"{e.GetType().Name}: {e.Message}",
-            };
-            emit(new RunFailed(message, step));
-            return new TrainingResult(RunOutcome.Failed, plan.OutputDirectory, new Dictionary<string, double>(), step, message);
-        }
-    }
-
-    /// <summary>What diverged and where, which checkpoint survives, and what to change.</summary>
-    private static string Diverged(Exception e, RunPlan plan, int completedSteps)
-    {
-        var kept = new CheckpointStore(plan.OutputDirectory).LatestStep();
-        return $"{e.Message.TrimEnd('.')} at step {completedSteps + 1}. Training stopped; "
-            + (kept is { } k ? $"the last good checkpoint (step {k}) is kept. " : "no checkpoint had been saved yet. ")
-            + "Start a new run with a lower learning rate (or a lower max gradient norm).";
-    }
-
-    private static string DeviceName(RunPlan plan)
-    {
-        try
-        {
-            return DeviceSelector.Resolve(plan.Device).ToString();
-        }
-        catch (Exception)
-        {
-            return plan.Device;
-        }
-    }
+            return run.Execute(resume, ct, completed);
+        }, ct);
 
     /// <summary>One phase of a run: what it trains on, for how long, and whether it searches magnitudes and keeps its best weights.</summary>
     private sealed record Phase(TrainingPhase Kind, int Steps, BatchStream Stream, bool UpperLevel, bool KeepsBest);
