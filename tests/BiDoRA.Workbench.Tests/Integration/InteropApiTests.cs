@@ -62,6 +62,14 @@ public sealed class InteropApiTests : IAsyncLifetime
                 for (var k = 0; k < expected[i].Length; k++)
                     Assert.Equal(expected[i][k], actual[i][k], 1e-6);
             Assert.Equal(expected.Count, (await Probabilities("/api/predict", $"trained:bbp-{format}")).Count);
+            if (format == "merged")
+            {
+                // A trained classifier is no base model to train on.
+                using var asBase = await _server.Http.PostAsJsonAsync("/api/models/import", new { path = folder, name = "not-a-base" });
+                var refused = await Problem.ReadAsync(asBase);
+                Assert.Equal(HttpStatusCode.BadRequest, refused.Status);
+                Assert.Contains("Trained models", refused.Messages("path"));
+            }
         }
 
         var list = await _server.Http.GetStringAsync("/api/trained-models");
