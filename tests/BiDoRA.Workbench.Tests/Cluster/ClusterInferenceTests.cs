@@ -1,0 +1,76 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Headers;
+using System.Net.Http.Json;
+using System.Text;
+using BiDoRA.Workbench.Services.Runs;
+using BiDoRA.Workbench.Tests.Infrastructure;
+using Npgsql;
+using Xunit.Abstractions;
+
+namespace BiDoRA.Workbench.Tests.Cluster;
+
+/// <summary>
+/// Cluster mode's inference: a file's predictions and a mutational scan asked of the web node run on a worker as
+/// jobs, and their CSV comes back through the web node, which loads no model itself.
+/// </summary>
+[Collection(nameof(PostgresCollection))]
+public sealed class ClusterInferenceTests(ITestOutputHelper output)
+{
+    [Fact]
+    public async Task A_file_prediction_and_a_scan_run_on_the_worker_and_their_CSV_downloads_through_the_web_node()
+    {
+        await using var cluster = await LocalCluster.StartAsync(webNodes: 1, workers: 1);
+        var web = cluster.Web();
+        var dataset = await cluster.BbpAsync();
+        var run = await web.CreateRunAsync(dataset.Id, new { method = "lora", steps = 10, batchSize = 8, evalEvery = 10, checkpointEvery = 10, seed = 3, device = "cpu" });
+        await web.WaitForStatusAsync(run.Id, RunStatus.Completed, TimeSpan.FromMinutes(5));
+
+        // A file of three sequences: file uploads always go to a worker.
+        using var form = new MultipartFormDataContent();
+        var file = new ByteArrayContent(Encoding.UTF8.GetBytes(">a\nGLFDIVKKVVGALGSL\n>b\nKWKLFKKIEKVGQNIRDGIIKAGPAVAVVGQATQIAK\n>c\nMKTAYIAKQRQISFVKSHFSRQ\n"));
+        file.Headers.ContentType = new MediaTypeHeaderValue("application/octet-stream");
+        form.Add(file, "file", "mine.fasta");
+        var clock = Stopwatch.StartNew();
+        using var predicted = await web.PostAsync($"/api/runs/{run.Id}/predict/file", form);
+        var predictSeconds = clock.Elapsed.TotalSeconds;
+        var csv = await predicted.Content.ReadAsStringAsync();
+        Assert.True(predicted.StatusCode == HttpStatusCode.OK, $"{(int)predicted.StatusCode}: {csv}\n{cluster.Output}");
+        Assert.Equal("text/csv", predicted.Content.Headers.ContentType?.MediaType);
+        var lines = csv.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
+        Assert.StartsWith("id,sequence,predicted,", lines[0]);
+        Assert.Equal(["a", "b", "c"], lines[1..].Select(l => l.Split(',')[0]));
+        Assert.Equal("GLFDIVKKVVGALGSL", lines[1].Split(',')[1]);
+
+        // A scan of a 10-residue sequence: 10 × 19 substitutions.
+        clock.Restart();
+        using var scanned = await web.PostAsJsonAsync($"/api/runs/{run.Id}/scan?format=csv", new { sequence = "GLFDIVKKVV" });
+        var scanSeconds = clock.Elapsed.TotalSeconds;
+        var scanCsv = await scanned.Content.ReadAsStringAsync();
+        Assert.True(scanned.StatusCode == HttpStatusCode.OK, $"{(int)scanned.StatusCode}: {scanCsv}\n{cluster.Output}");
+        Assert.Equal(1 + 10 * 19, scanCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+
+        // A refusal on the worker reads as the same refusal: the class names no class of this binary run.
+        using var refused = await web.PostAsJsonAsync($"/api/runs/{run.Id}/scan", new { sequence = "GLFDIVKKVV", className = "no-such-class" });
+        Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
+        Assert.Contains("className", await refused.Content.ReadAsStringAsync());
+
+        // Each ran on the worker: its record names it, the worker loaded the run's model, the web node never did.
+        var jobs = new List<(string Kind, string Status, string? Worker, double Seconds)>();
+        await using (var db = new NpgsqlConnection(cluster.ConnectionString))
+        {
+            await db.OpenAsync();
+            await using var query = new NpgsqlCommand("select kind, status, worker, extract(epoch from ended_at - created_at)::float8 from inference_jobs order by created_at", db);
+            await using var reader = await query.ExecuteReaderAsync();
+            while (await reader.ReadAsync()) jobs.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetDouble(3)));
+        }
+        Assert.Equal([("Predict", "completed"), ("Scan", "completed"), ("Scan", "failed")], jobs.Select(j => (j.Kind, j.Status)));
+        Assert.All(jobs, j => Assert.Equal("worker-1", j.Worker));
+        Assert.Contains($"Loading {run.Id} for prediction.", cluster.Workers[0].Output);
+        Assert.DoesNotContain("for prediction.", cluster.WebNodes[0].Output);
+        // The web node removed each job's folder once it had the result.
+        Assert.Empty(Directory.Exists(Path.Combine(cluster.SharedDirectory, "jobs")) ? Directory.GetFileSystemEntries(Path.Combine(cluster.SharedDirectory, "jobs")) : []);
+        output.WriteLine($"prediction of 3 sequences: {predictSeconds:F2} s request → CSV (job record {jobs[0].Seconds:F2} s, first load of the model included); "
+                         + $"scan of 190 substitutions: {scanSeconds:F2} s (job {jobs[1].Seconds:F2} s)");
+    }
+}
