@@ -42,13 +42,16 @@ public sealed class ClusterInferenceTests(ITestOutputHelper output)
         Assert.Equal(["a", "b", "c"], lines[1..].Select(l => l.Split(',')[0]));
         Assert.Equal("GLFDIVKKVVGALGSL", lines[1].Split(',')[1]);
 
-        // A scan of a 10-residue sequence: 10 × 19 substitutions.
+        // A scan of a 10-residue sequence: the wild type's row, then 10 × 19 substitutions.
         clock.Restart();
         using var scanned = await web.PostAsJsonAsync($"/api/runs/{run.Id}/scan?format=csv", new { sequence = "GLFDIVKKVV" });
         var scanSeconds = clock.Elapsed.TotalSeconds;
         var scanCsv = await scanned.Content.ReadAsStringAsync();
         Assert.True(scanned.StatusCode == HttpStatusCode.OK, $"{(int)scanned.StatusCode}: {scanCsv}\n{cluster.Output}");
-        Assert.Equal(1 + 10 * 19, scanCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length);
+        var scanLines = scanCsv.Split('\n', StringSplitOptions.RemoveEmptyEntries);
+        Assert.Equal(2 + 10 * 19, scanLines.Length);
+        Assert.StartsWith("sequence,WT,", scanLines[1]);
+        Assert.StartsWith("sequence,G1A,1,G,A,", scanLines[2]);
 
         // A refusal on the worker reads as the same refusal: the class names no class of this binary run.
         using var refused = await web.PostAsJsonAsync($"/api/runs/{run.Id}/scan", new { sequence = "GLFDIVKKVV", className = "no-such-class" });
