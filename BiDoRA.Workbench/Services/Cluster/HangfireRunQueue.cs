@@ -20,7 +20,7 @@ internal sealed class HangfireRunQueue(IRunStore runs, RunEventHub events, IBack
     public RunRecord Enqueue(RunRecord draft)
     {
         var now = DateTimeOffset.UtcNow;
-        var queue = queues.Default();
+        var queue = draft.Queue ?? queues.Default();
         var queued = runs.Insert(draft with
         {
             Status = RunStatus.Queued,
