@@ -28,6 +28,8 @@ public sealed class ClusterWebNodeTests
         Assert.IsType<PostgresRunStore>(server.Services.GetRequiredService<IRunStore>());
         Assert.IsType<HangfireRunQueue>(server.Services.GetRequiredService<IRunQueue>());
         Assert.Null(server.Services.GetService<RunQueue>());
+        // Nothing here can train: no attempt runner; model-loading work goes to workers.
+        Assert.Null(server.Services.GetService<RunAttempt>());
         Assert.IsType<HangfireInference>(server.Services.GetRequiredService<Services.Jobs.IInferenceOffload>());
 
         using (var noRedirects = new HttpClient(new HttpClientHandler { AllowAutoRedirect = false }) { BaseAddress = server.BaseAddress })
