@@ -3,7 +3,9 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
+using BiDoRA.Workbench.Services.Predictions;
 using BiDoRA.Workbench.Services.Runs;
+using BiDoRA.Workbench.Services.Sweeps;
 using BiDoRA.Workbench.Tests.Infrastructure;
 using Npgsql;
 using Xunit.Abstractions;
@@ -11,20 +13,31 @@ using Xunit.Abstractions;
 namespace BiDoRA.Workbench.Tests.Cluster;
 
 /// <summary>
-/// Cluster mode's inference: a file's predictions and a mutational scan asked of the web node run on a worker as
-/// jobs, and their CSV comes back through the web node, which loads no model itself.
+/// Cluster mode's inference: a file's predictions, a mutational scan and a sweep's ensemble asked of the web node run
+/// on a worker as jobs, and their results (CSV, JSON) come back through the web node, which loads no model itself.
 /// </summary>
 [Collection(nameof(PostgresCollection))]
 public sealed class ClusterInferenceTests(ITestOutputHelper output)
 {
     [Fact]
-    public async Task A_file_prediction_and_a_scan_run_on_the_worker_and_their_CSV_downloads_through_the_web_node()
+    public async Task A_file_prediction_a_scan_and_a_sweep_s_ensemble_run_on_the_worker_and_their_results_come_through_the_web_node()
     {
         await using var cluster = await LocalCluster.StartAsync(webNodes: 1, workers: 1);
         var web = cluster.Web();
         var dataset = await cluster.BbpAsync();
-        var run = await web.CreateRunAsync(dataset.Id, new { method = "lora", steps = 10, batchSize = 8, evalEvery = 10, checkpointEvery = 10, seed = 3, device = "cpu" });
-        await web.WaitForStatusAsync(run.Id, RunStatus.Completed, TimeSpan.FromMinutes(5));
+        using var created = await web.PostAsJsonAsync("/api/sweeps", new
+        {
+            datasetId = dataset.Id,
+            methods = new[] { "lora" },
+            seeds = new[] { 3, 4 },
+            settings = new { steps = 10, batchSize = 8, evalEvery = 10, checkpointEvery = 10, device = "cpu", queue = "cpu" },
+        });
+        var sweep = await created.Content.ReadFromJsonAsync<SweepDetails>(WorkbenchClient.Json);
+        Assert.True(created.StatusCode == HttpStatusCode.Created, $"{(int)created.StatusCode}: {await created.Content.ReadAsStringAsync()}");
+        var runs = new List<RunRecord>();
+        foreach (var state in sweep!.Runs) runs.Add(await web.WaitForStatusAsync(state.RunId, RunStatus.Completed, TimeSpan.FromMinutes(5)));
+        Assert.All(runs, r => Assert.Equal(("cpu", "worker-1"), (r.Queue, r.Worker)));
+        var run = runs[0];
 
         // A file of three sequences: file uploads always go to a worker.
         using var form = new MultipartFormDataContent();
@@ -58,6 +71,16 @@ public sealed class ClusterInferenceTests(ITestOutputHelper output)
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("className", await refused.Content.ReadAsStringAsync());
 
+        // The sweep's two runs predict together.
+        clock.Restart();
+        using var voted = await web.PostAsJsonAsync($"/api/sweeps/{sweep.Id}/predict", new { method = "lora", sequences = new[] { "GLFDIVKKVVGALGSL", "MKTAYIAKQRQISFVKSHFSRQ" } });
+        var ensembleSeconds = clock.Elapsed.TotalSeconds;
+        Assert.True(voted.StatusCode == HttpStatusCode.OK, $"{(int)voted.StatusCode}: {await voted.Content.ReadAsStringAsync()}\n{cluster.Output}");
+        var ensemble = await voted.Content.ReadFromJsonAsync<EnsemblePredictions>(WorkbenchClient.Json);
+        Assert.Equal(runs.Select(r => r.Id).Order(), ensemble!.Members.Order());
+        Assert.Equal(2, ensemble.Predictions.Count);
+        Assert.All(ensemble.Predictions, p => Assert.Equal(1, p.Probabilities!.Values.Sum(), 6));
+
         // Each ran on the worker: its record names it, the worker loaded the run's model, the web node never did.
         var jobs = new List<(string Kind, string Status, string? Worker, double Seconds)>();
         await using (var db = new NpgsqlConnection(cluster.ConnectionString))
@@ -67,13 +90,13 @@ public sealed class ClusterInferenceTests(ITestOutputHelper output)
             await using var reader = await query.ExecuteReaderAsync();
             while (await reader.ReadAsync()) jobs.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetDouble(3)));
         }
-        Assert.Equal([("Predict", "completed"), ("Scan", "completed"), ("Scan", "failed")], jobs.Select(j => (j.Kind, j.Status)));
+        Assert.Equal([("Predict", "completed"), ("Scan", "completed"), ("Scan", "failed"), ("EnsemblePredict", "completed")], jobs.Select(j => (j.Kind, j.Status)));
         Assert.All(jobs, j => Assert.Equal("worker-1", j.Worker));
         Assert.Contains($"Loading {run.Id} for prediction.", cluster.Workers[0].Output);
         Assert.DoesNotContain("for prediction.", cluster.WebNodes[0].Output);
         // The web node removed each job's folder once it had the result.
         Assert.Empty(Directory.Exists(Path.Combine(cluster.SharedDirectory, "jobs")) ? Directory.GetFileSystemEntries(Path.Combine(cluster.SharedDirectory, "jobs")) : []);
         output.WriteLine($"prediction of 3 sequences: {predictSeconds:F2} s request → CSV (job record {jobs[0].Seconds:F2} s, first load of the model included); "
-                         + $"scan of 190 substitutions: {scanSeconds:F2} s (job {jobs[1].Seconds:F2} s)");
+                         + $"scan of 190 substitutions: {scanSeconds:F2} s (job {jobs[1].Seconds:F2} s); ensemble of 2 runs, 2 sequences: {ensembleSeconds:F2} s (job {jobs[3].Seconds:F2} s)");
     }
 }
