@@ -16,6 +16,9 @@ namespace BiDoRA.Workbench.Services.Cluster;
 internal sealed class HangfireInference(InferenceJobStore jobs, LiveQueues queues, IBackgroundJobClient client, WorkbenchPaths paths,
     IOptions<ClusterOptions> options, ILogger<HangfireInference> logger) : IInferenceOffload
 {
+    /// <summary>How often a queued job's web node checks that some live worker serves its queue.</summary>
+    private static readonly TimeSpan WorkerCheckEvery = TimeSpan.FromSeconds(5);
+
     public int PredictFrom => Math.Max(1, options.Value.PredictOnWorkerFrom);
 
     public async Task<TResult> RunAsync<TInput, TResult>(InferenceJobKind kind, string target, TInput input, IProgress<double>? progress, CancellationToken cancellationToken)
@@ -52,9 +55,21 @@ internal sealed class HangfireInference(InferenceJobStore jobs, LiveQueues queue
     private async Task<TResult> WaitAsync<TResult>(string id, InferenceJobFiles files, IProgress<double>? progress, CancellationToken cancellationToken)
     {
         var reported = -1.0;
+        var nextWorkerCheck = DateTime.UtcNow + WorkerCheckEvery;
         while (true)
         {
             var job = jobs.Get(id) ?? throw new InvalidOperationException($"The record of job {id} is gone.");
+            if (job.Status == InferenceJobStatus.Queued && DateTime.UtcNow >= nextWorkerCheck)
+            {
+                // Waiting behind a busy worker is fine; waiting for none at all would never end.
+                if (!queues.Served(job.Queue))
+                {
+                    jobs.RequestCancel(id);
+                    throw new PredictionException(PredictionProblem.RunNotReady, "id",
+                        $"No live worker serves the '{job.Queue}' queue, so nothing can compute this; start one (bidora worker --queues {job.Queue}) and try again.");
+                }
+                nextWorkerCheck = DateTime.UtcNow + WorkerCheckEvery;
+            }
             if (progress is not null && job.Progress > reported)
             {
                 progress.Report(job.Progress);

@@ -47,7 +47,7 @@ public sealed class ClusterWebNodeTests
     }
 
     [Fact]
-    public async Task A_run_waits_in_the_queue_chosen_at_its_creation_or_else_in_the_first_one_a_live_worker_serves()
+    public async Task A_run_waits_in_the_queue_chosen_at_its_creation_or_else_in_the_first_one_a_live_worker_serves_and_inference_needs_a_live_worker()
     {
         using var redis = await RedisServer.StartAsync();
         await using var server = await WorkbenchServer.StartAsync(configuration: new Dictionary<string, string?>
@@ -66,5 +66,10 @@ public sealed class ClusterWebNodeTests
         using var refused = await server.Http.PostAsJsonAsync("/api/runs", new { datasetId = dataset.Id, queue = "GPU box" });
         Assert.Equal(HttpStatusCode.BadRequest, refused.StatusCode);
         Assert.Contains("\"queue\"", await refused.Content.ReadAsStringAsync());
+
+        // Inference goes to a worker; with none up, the request ends with a message that says so instead of waiting forever.
+        using var scored = await server.Http.PostAsJsonAsync("/api/variants/score", new { model = "tiny", sequence = "MKTAYIAKQR", variants = "K2R" });
+        Assert.Equal(HttpStatusCode.Conflict, scored.StatusCode);
+        Assert.Contains("No live worker serves the 'gpu' queue", await scored.Content.ReadAsStringAsync());
     }
 }
