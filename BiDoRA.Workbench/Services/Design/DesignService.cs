@@ -17,7 +17,7 @@ namespace BiDoRA.Workbench.Services.Design;
 /// On a cluster's web node (<paramref name="offload"/> set) everything that loads a model runs on a worker as a job,
 /// after the input is checked here.
 /// </summary>
-internal sealed class DesignService(PredictionService predictions, DatasetService datasets, ModelLibrary models, ILogger<DesignService> logger,
+internal sealed class DesignService(PredictionService predictions, DatasetService datasets, ModelLibrary models, Storage.WorkbenchPaths paths, ILogger<DesignService> logger,
     IInferenceOffload? offload = null) : IDisposable
 {
     /// <summary>Most sequences an embedding map draws (the dataset's first rows).</summary>
@@ -33,7 +33,12 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
     {
         try
         {
-            if (offload is not null) return await offload.RunAsync<string?, IReadOnlyList<string>?>(InferenceJobKind.ClassNames, runId, null, null, cancellationToken);
+            if (offload is not null)
+            {
+                // A run's folder says without its model (a job could wait behind a training for hours); a trained model's needs loading.
+                if (predictions.WhyNotReady(runId) is null && TryStoredClasses(runId, out var stored)) return stored;
+                return await offload.RunAsync<string?, IReadOnlyList<string>?>(InferenceJobKind.ClassNames, runId, null, null, cancellationToken);
+            }
             return await predictions.UsePredictorAsync(runId, p => p.Task == TaskKind.Regression ? null : p.ClassNames, cancellationToken);
         }
         catch (PredictionException)
@@ -151,6 +156,24 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
     {
         _scans.Forget(runId + "|");
         _maps.Forget(runId + "|");
+    }
+
+    /// <summary>A run's classes as its run.json records them (null for regression); false for a trained model, or when the folder does not say.</summary>
+    private bool TryStoredClasses(string runId, out IReadOnlyList<string>? classes)
+    {
+        classes = null;
+        if (TrainedModelLibrary.IsTrainedModelId(runId)) return false;
+        try
+        {
+            var results = Engine.Evaluation.RunResults.Read(paths.RunFolder(runId));
+            if (results.Task == TaskKind.Regression) return true;
+            classes = results.ClassNames;
+            return classes is { Count: > 0 };
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return false;
+        }
     }
 
     private ZeroShotScorer Scorer(string folder)
