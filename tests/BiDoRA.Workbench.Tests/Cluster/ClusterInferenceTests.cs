@@ -81,6 +81,13 @@ public sealed class ClusterInferenceTests(ITestOutputHelper output)
         Assert.Equal(2, ensemble.Predictions.Count);
         Assert.All(ensemble.Predictions, p => Assert.Equal(1, p.Probabilities!.Values.Sum(), 6));
 
+        // A list of 100 sequences (Workbench:Cluster:PredictOnWorkerFrom) goes to the worker too.
+        var hundred = Enumerable.Range(0, 100).Select(i => "GLFDIVKKVVGALGSL"[..(6 + i % 10)]).ToList();
+        using var listed = await web.PostAsJsonAsync($"/api/runs/{run.Id}/predict", new { sequences = hundred });
+        Assert.True(listed.StatusCode == HttpStatusCode.OK, $"{(int)listed.StatusCode}: {await listed.Content.ReadAsStringAsync()}");
+        var list = await listed.Content.ReadFromJsonAsync<RunPredictions>(WorkbenchClient.Json);
+        Assert.Equal(hundred, list!.Predictions.Select(p => p.Sequence));
+
         // Each ran on the worker: its record names it, the worker loaded the run's model, the web node never did.
         var jobs = new List<(string Kind, string Status, string? Worker, double Seconds)>();
         await using (var db = new NpgsqlConnection(cluster.ConnectionString))
@@ -90,7 +97,7 @@ public sealed class ClusterInferenceTests(ITestOutputHelper output)
             await using var reader = await query.ExecuteReaderAsync();
             while (await reader.ReadAsync()) jobs.Add((reader.GetString(0), reader.GetString(1), reader.IsDBNull(2) ? null : reader.GetString(2), reader.GetDouble(3)));
         }
-        Assert.Equal([("Predict", "completed"), ("Scan", "completed"), ("Scan", "failed"), ("EnsemblePredict", "completed")], jobs.Select(j => (j.Kind, j.Status)));
+        Assert.Equal([("Predict", "completed"), ("Scan", "completed"), ("Scan", "failed"), ("EnsemblePredict", "completed"), ("Predict", "completed")], jobs.Select(j => (j.Kind, j.Status)));
         Assert.All(jobs, j => Assert.Equal("worker-1", j.Worker));
         Assert.Contains($"Loading {run.Id} for prediction.", cluster.Workers[0].Output);
         Assert.DoesNotContain("for prediction.", cluster.WebNodes[0].Output);
