@@ -1,7 +1,7 @@
 namespace BiDoRA.Workbench.Services.Cluster;
 
 /// <summary>Where an inference job stands; Completed, Failed and Cancelled are final.</summary>
-public enum InferenceJobStatus
+internal enum InferenceJobStatus
 {
     Queued,
     Running,

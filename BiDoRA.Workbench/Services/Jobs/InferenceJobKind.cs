@@ -1,7 +1,7 @@
 namespace BiDoRA.Workbench.Services.Jobs;
 
 /// <summary>What an inference job does; its target is a run (or trained model) id, a sweep id or a base model name.</summary>
-public enum InferenceJobKind
+internal enum InferenceJobKind
 {
     /// <summary>Sequences predicted with a run.</summary>
     Predict,
