@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # A whole BiDoRA cluster on this machine, to see cluster mode work: Debian's PostgreSQL and redis-server on free
 # loopback ports under a throw-away folder, one web node and two workers (CPU), all sharing one folder.
-# Needs: the .NET 10 SDK and apt-get install postgresql redis-server curl. Ctrl-C (or SIGTERM) stops everything and
+# Needs: the .NET 10 SDK and apt-get install postgresql redis-server. Ctrl-C (or SIGTERM) stops everything and
 # deletes the folder (CLUSTER_KEEP=1 keeps it). CLUSTER_WORKERS=N starts N workers; CLUSTER_PORT sets the web node's
 # port (5000). BIDORA_BIN=path/to/bidora.dll uses that build instead of building BiDoRA.Workbench here.
 set -euo pipefail
@@ -12,12 +12,15 @@ missing() { echo "cluster-local: $1 is missing ($2)" >&2; exit 2; }
 pg_bin=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -1 || true)
 [[ -x "$pg_bin/initdb" ]] || missing PostgreSQL "apt-get install postgresql"
 command -v redis-server >/dev/null || missing redis-server "apt-get install redis-server"
-command -v curl >/dev/null || missing curl "apt-get install curl"
 command -v dotnet >/dev/null || missing dotnet "install the .NET 10 SDK"
 workers=${CLUSTER_WORKERS:-2}
 [[ $workers =~ ^[1-9][0-9]*$ ]] || { echo "cluster-local: CLUSTER_WORKERS must be a whole number of 1 or more, not '$workers'" >&2; exit 2; }
 
 listening() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+healthy() {
+  (exec 3<>"/dev/tcp/127.0.0.1/$1" && printf 'GET /api/health HTTP/1.0\r\nHost: 127.0.0.1\r\n\r\n' >&3 && read -r status <&3 \
+    && [[ $status == *" 200 "* ]]) 2>/dev/null
+}
 free_port() { local p; while :; do p=$(( 20000 + RANDOM % 40000 )); listening "$p" || { echo "$p"; return; }; done; }
 web_port=${CLUSTER_PORT:-5000}
 if listening "$web_port"; then echo "cluster-local: port $web_port is in use; set CLUSTER_PORT to a free one" >&2; exit 2; fi
@@ -72,7 +75,7 @@ export Workbench__SharedDirectory="$root/shared"
 "${bidora[@]}" serve --urls "http://127.0.0.1:$web_port" >"$root/logs/web.log" 2>&1 &
 web=$!; pids+=($web)
 # The web node creates the schema; workers start once it answers.
-until curl -sf "http://127.0.0.1:$web_port/api/health" >/dev/null 2>&1; do
+until healthy "$web_port"; do
   kill -0 "$web" 2>/dev/null || fail "the web node exited" "$root/logs/web.log"
   sleep 0.5
 done
