@@ -16,6 +16,15 @@ internal static class PairReach
     public static bool OutOfReach(int pairs, TestAlternative alternative, double alpha) =>
         WilcoxonSignedRank.SmallestPossibleP(pairs, alternative) >= alpha;
 
+    /// <summary><see cref="Describe(int, TestAlternative, double)"/> for a test's non-tied pairs, saying how many tied ones were left out.</summary>
+    public static string Describe(WilcoxonResult? result, TestAlternative alternative, double alpha = WilcoxonSentence.Alpha)
+    {
+        var text = Describe(result?.NonZero ?? 0, alternative, alpha);
+        return result is { Zeros: > 0 and var zeros }
+            ? $"{text} {(zeros == 1 ? "1 tied pair does" : $"{zeros} tied pairs do")} not count."
+            : text;
+    }
+
     /// <summary>"5 pairs: a two-sided p cannot go below 0.0625, so p &lt; 0.05 is out of reach (6 are needed)."</summary>
     public static string Describe(int pairs, TestAlternative alternative, double alpha = WilcoxonSentence.Alpha)
     {

@@ -97,7 +97,7 @@ public sealed class SweepFoldsInBrowserTests : IAsyncLifetime
         await results.GetByText("The 2 pairs, by (seed, fold)").ClickAsync();
         var pairs = results.Locator("[data-testid=wilcoxon-pair] td:first-child");
         await Assertions.Expect(pairs).ToHaveTextAsync(["seed 1 fold 1", "seed 1 fold 2"], new() { Timeout = 30_000 });
-        await Assertions.Expect(results.GetByTestId("wilcoxon-reach")).ToContainTextAsync(PairReach.Describe(test.Result!.NonZero, TestAlternative.TwoSided));
+        await Assertions.Expect(results.GetByTestId("wilcoxon-reach")).ToContainTextAsync(PairReach.Describe(test.Result, TestAlternative.TwoSided));
         await Assertions.Expect(results.GetByTestId("wilcoxon-sentence")).ToContainTextAsync(WilcoxonSentence.Describe(test, "dora", "bidora", TestAlternative.TwoSided));
         await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Browser.ScreenshotsDirectory, "sweep-folds-results.png"), FullPage = true });
         Assert.Empty(errors);
@@ -137,14 +137,16 @@ public sealed class SweepFoldsInBrowserTests : IAsyncLifetime
 
         // Four pairs cannot reach 0.05 two-sided, and the page says so, for the pool and for each task alone.
         var reach = page.GetByTestId("pooled-reach");
-        await Assertions.Expect(reach).ToContainTextAsync("Pooled: " + PairReach.Describe(expected.Result!.NonZero, TestAlternative.TwoSided));
+        await Assertions.Expect(reach).ToContainTextAsync("Pooled: " + PairReach.Describe(expected.Result, TestAlternative.TwoSided));
         await Assertions.Expect(reach.GetByTestId("pooled-task-reach")).ToHaveCountAsync(2);
-        await Assertions.Expect(page.GetByTestId("pooled-sentence")).ToContainTextAsync($"of 4 pairs over 2 tasks; p = {MetricNames.PValue(expected.Result.PValue)}");
+        await Assertions.Expect(page.GetByTestId("pooled-sentence")).ToContainTextAsync($"of 4 pairs over 2 tasks; p = {MetricNames.PValue(expected.Result!.PValue)}");
         await Assertions.Expect(page.GetByTestId("pooled-report")).ToHaveAttributeAsync("href", new Regex($"api/compare/pooled/report\\?sweeps={bbp.Id}%2C{mic.Id}&a=dora&b=bidora"));
 
         // A stricter level is a choice in the URL; the API answers the same numbers.
         await page.GotoAsync(Url($"/compare?sweeps={bbp.Id},{mic.Id}&alpha=0.01"), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
         await Assertions.Expect(reach).ToContainTextAsync("so p < 0.01 is out of reach (8 non-tied pairs are needed)", new() { Timeout = 30_000 });
+        // The picker names the pooled sweeps.
+        await Assertions.Expect(Field(page, "compare-pool")).ToHaveValueAsync(new Regex($"{Regex.Escape(bbp.Name)}.*{Regex.Escape(mic.Name)}"));
         var api = (await _server.Http.GetFromJsonAsync<PooledComparisonResult>($"/api/compare/pooled?sweeps={bbp.Id},{mic.Id}&a=dora&b=bidora", WorkbenchClient.Json))!;
         Assert.Equal(expected.Result.PValue, api.Result!.PValue);
         Assert.Equal(expected.Pairs.Select(p => p.Improvement), api.Pairs.Select(p => p.Improvement));
