@@ -18,6 +18,9 @@ namespace BiDoRA.Workbench.Tests.Components;
 /// </summary>
 public sealed class SweepFoldsPagesTests : PageTests
 {
+    /// <summary>Generous: the machine is shared, and each change re-renders the form and restarts its time estimate.</summary>
+    private static readonly TimeSpan Wait = TimeSpan.FromSeconds(20);
+
     [Fact]
     public async Task New_sweep_folds_multiply_the_runs_homology_defaults_to_0_4_and_the_selection_reaches_every_plan()
     {
@@ -29,13 +32,17 @@ public sealed class SweepFoldsPagesTests : PageTests
         Assert.Contains("pairs runs by seed. 3 pairs: a two-sided p cannot go below 0.25, so p < 0.05 is out of reach (6 non-tied pairs are needed).",
             page.Find("[data-testid=new-sweep-reach]").TextContent);
 
-        Input(page, "new-sweep-folds").Change("1");
-        page.WaitForAssertion(() => Assert.Contains("Folds cross-validation takes 2 to 20 folds.", page.Markup));
+        const string foldsError = "Folds cross-validation takes 2 to 20 folds.";
         Input(page, "new-sweep-folds").Change("21");
-        page.WaitForAssertion(() => Assert.Contains("Folds cross-validation takes 2 to 20 folds.", page.Markup));
+        page.WaitForAssertion(() => Assert.Contains(foldsError, page.Markup), Wait);
+        Input(page, "new-sweep-folds").Change("3");
+        page.WaitForAssertion(() => Assert.Contains("Start 27 runs", page.Find("[data-testid=new-sweep-start]").TextContent), Wait);
+        Assert.DoesNotContain(foldsError, page.Markup);
+        Input(page, "new-sweep-folds").Change("1");
+        page.WaitForAssertion(() => Assert.Contains(foldsError, page.Markup), Wait);
         Input(page, "new-sweep-folds").Change("2");
-        page.WaitForAssertion(() => Assert.Contains("Start 18 runs", page.Find("[data-testid=new-sweep-start]").TextContent));
-        Assert.DoesNotContain("Folds cross-validation", page.Markup);
+        page.WaitForAssertion(() => Assert.Contains("Start 18 runs", page.Find("[data-testid=new-sweep-start]").TextContent), Wait);
+        Assert.DoesNotContain(foldsError, page.Markup);
         Assert.Contains("3 methods × 3 seeds × 2 folds = 18 runs", page.Find("[data-testid=new-sweep-plan]").TextContent);
         var reach = page.Find("[data-testid=new-sweep-reach]").TextContent;
         Assert.Contains("pairs runs by (seed, fold). 6 pairs: a two-sided p can go as low as", reach);
@@ -43,27 +50,32 @@ public sealed class SweepFoldsPagesTests : PageTests
 
         Assert.Empty(page.FindAll("[data-testid=new-sweep-cluster-identity]"));
         Input(page, "new-sweep-homology").Change(true);
-        page.WaitForAssertion(() => Assert.Equal("0.4", Input(page, "new-sweep-cluster-identity").GetAttribute("value")));
+        page.WaitForAssertion(() => Assert.Equal("0.4", Input(page, "new-sweep-cluster-identity").GetAttribute("value")), Wait);
         Assert.Contains("with sequences of ≥ 40 % identity kept together", page.Find("[data-testid=new-sweep-plan]").TextContent);
         Input(page, "new-sweep-cluster-identity").Change("1.5");
-        page.WaitForAssertion(() => Assert.Contains("Cluster identity must be in (0, 1], e.g. 0.4.", page.Markup));
+        page.WaitForAssertion(() => Assert.Contains("Cluster identity must be in (0, 1], e.g. 0.4.", page.Markup), Wait);
         Input(page, "new-sweep-cluster-identity").Change("0.5");
+        page.WaitForAssertion(() => Assert.DoesNotContain("Cluster identity must", page.Markup), Wait);
 
         Input(page, "new-sweep-method-lora").Change(false);
         Input(page, "new-sweep-seeds").Input("1");
         Input(page, "new-sweep-steps").Change("2");
-        page.WaitForAssertion(() => Assert.Contains("Start 4 runs", page.Find("[data-testid=new-sweep-start]").TextContent));
+        page.WaitForAssertion(() => Assert.Contains("Start 4 runs", page.Find("[data-testid=new-sweep-start]").TextContent), Wait);
 
         // The final-weights rule: the selection share only shows (and only counts) with "best".
         Assert.Empty(page.FindAll("[data-testid=new-sweep-selection-fraction]"));
         await page.InvokeAsync(() => page.FindComponent<MudSelect<SelectionRule>>().Instance.SelectOption(SelectionRule.Best));
-        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=new-sweep-selection-fraction]")));
+        page.WaitForAssertion(() => Assert.NotEmpty(page.FindAll("[data-testid=new-sweep-selection-fraction]")), Wait);
         Input(page, "new-sweep-selection-fraction").Change("0.7");
-        page.WaitForAssertion(() => Assert.Contains("Selection share must be between 0 and", page.Markup));
+        page.WaitForAssertion(() => Assert.Contains("Selection share must be between 0 and", page.Markup), Wait);
         Input(page, "new-sweep-selection-fraction").Change("0.15");
         Input(page, "new-sweep-retrain-lr").Change("0.0005");
         Input(page, "new-sweep-retrain-weight-decay").Change("0.02");
-        page.WaitForAssertion(() => Assert.DoesNotContain("Selection share must", page.Markup));
+        // Each field re-renders with its value once the form has it.
+        page.WaitForAssertion(() => Assert.DoesNotContain("Selection share must", page.Markup), Wait);
+        page.WaitForAssertion(() => Assert.Equal(("0.15", "0.0005", "0.02"),
+            (Input(page, "new-sweep-selection-fraction").GetAttribute("value"), Input(page, "new-sweep-retrain-lr").GetAttribute("value"), Input(page, "new-sweep-retrain-weight-decay").GetAttribute("value"))), Wait);
+        page.WaitForAssertion(() => Assert.Equal("2", Input(page, "new-sweep-steps").GetAttribute("value")), Wait);
         page.Find("form").Submit();
 
         var sweep = Assert.Single(Server.Services.GetRequiredService<SweepStore>().List());
