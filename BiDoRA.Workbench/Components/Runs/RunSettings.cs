@@ -45,6 +45,9 @@ public sealed class RunSettings
     public double? SelectionFraction { get; set; }
     public string? Device { get; set; }
 
+    /// <summary>Cluster mode: the workers' queue; null for the first queue a live worker serves.</summary>
+    public string? Queue { get; set; }
+
     /// <summary>
     /// The training settings for runs of <paramref name="methods"/>: adapter settings only when one of them has
     /// adapters, bi-level settings only when BiDoRA is among them. Dataset, name, method and seed are the caller's.
@@ -81,6 +84,7 @@ public sealed class RunSettings
             Select = Select == Defaults.Select ? null : Select.ToString().ToLowerInvariant(),
             SelectionFraction = Select == SelectionRule.Best ? SelectionFraction : null,
             Device = string.IsNullOrWhiteSpace(Device) ? null : Device.Trim(),
+            Queue = string.IsNullOrWhiteSpace(Queue) ? null : Queue.Trim(),
         };
     }
 
