@@ -12,6 +12,20 @@ public static class PooledComparison
     /// <summary>The significance level the verdicts and the "pairs needed" figure refer to.</summary>
     public const double Alpha = 0.05;
 
+    /// <summary>
+    /// Each sweep's runs compared on that sweep's own headline metric (a metric fixed across tasks of different kinds
+    /// would not make sense), then pooled: what <c>compare --sweep A --sweep B</c> and the Compare page both report.
+    /// </summary>
+    /// <param name="sweeps">Each sweep's name and its runs.</param>
+    /// <param name="options">A, B and the test's settings; <see cref="ComparisonOptions.Metric"/> is ignored.</param>
+    /// <exception cref="ArgumentException">A sweep lacks A or B, or the sweeps compare different groups (ParamName a or b).</exception>
+    public static (IReadOnlyList<(string Name, ComparisonResult Result)> Tasks, PooledComparisonResult Pooled) Compare(
+        IReadOnlyList<(string Name, IReadOnlyList<ComparedRun> Runs)> sweeps, ComparisonOptions options)
+    {
+        var tasks = sweeps.Select(s => (s.Name, RunComparison.Compare(s.Runs, options with { Metric = null }))).ToList();
+        return (tasks, Pool(tasks, options));
+    }
+
     /// <param name="tasks">Each sweep's name and its comparison (with A and B chosen, the same in every sweep).</param>
     /// <param name="options">Alternative, zero handling and p-value method for the per-task and pooled tests.</param>
     /// <exception cref="ArgumentException">Fewer than one task, or the tasks compare different groups.</exception>

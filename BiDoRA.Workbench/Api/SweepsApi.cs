@@ -39,6 +39,14 @@ internal static class SweepsApi
             .WithTags("Sweeps")
             .WithName("GetCompareRunsReport")
             .WithSummary("Download the self-contained HTML report of chosen runs (query runs=id1,id2,...), with the options of a sweep comparison");
+        api.MapGet("/compare/pooled", ComparePooled)
+            .WithTags("Sweeps")
+            .WithName("ComparePooledSweeps")
+            .WithSummary("Pool several sweeps (tasks) into one Wilcoxon test of b against a paired by (sweep, seed, fold), each sweep on its own headline metric, with each sweep's own test (query sweeps=id1,id2,..., a, b, alternative, zeroMethod, pValue, correction)");
+        api.MapGet("/compare/pooled/report", ComparePooledReport)
+            .WithTags("Sweeps")
+            .WithName("GetPooledComparisonReport")
+            .WithSummary("Download the pooled comparison's self-contained HTML report (same query as compare/pooled)");
         return api;
     }
 
@@ -120,6 +128,43 @@ internal static class SweepsApi
         catch (ArgumentException e)
         {
             return ApiProblems.Validation(new Dictionary<string, string[]> { [e.ParamName ?? "query"] = [WithoutParameter(e)] });
+        }
+    }
+
+    public static Results<Ok<PooledComparisonResult>, ProblemHttpResult> ComparePooled(HttpRequest request, EvaluationService evaluation)
+    {
+        var (pooled, problem) = Pooled(request, evaluation);
+        return problem ?? (Results<Ok<PooledComparisonResult>, ProblemHttpResult>)TypedResults.Ok(pooled!);
+    }
+
+    public static Results<FileContentHttpResult, ProblemHttpResult> ComparePooledReport(HttpRequest request, EvaluationService evaluation)
+    {
+        var (pooled, problem) = Pooled(request, evaluation);
+        return problem ?? (Results<FileContentHttpResult, ProblemHttpResult>)Html(Services.Reports.HtmlReport.ForPooled(pooled!), "pooled-comparison.html");
+    }
+
+    /// <summary>The pooled comparison of the sweeps named by sweeps=id1,id2,..., or the problem with the query.</summary>
+    private static (PooledComparisonResult? Result, ProblemHttpResult? Problem) Pooled(HttpRequest request, EvaluationService evaluation)
+    {
+        var ids = request.Query["sweeps"].SelectMany(v => (v ?? "").Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries)).Distinct().ToList();
+        if (ids.Count < 2)
+            return (null, ApiProblems.Validation(new Dictionary<string, string[]> { ["sweeps"] = ["name at least two sweeps to pool: sweeps=id1,id2,..."] }));
+        if (ids.Count > EvaluationService.MaxPooledSweeps)
+            return (null, ApiProblems.Validation(new Dictionary<string, string[]> { ["sweeps"] = [$"at most {EvaluationService.MaxPooledSweeps} sweeps."] }));
+        var (options, errors) = ComparisonQuery.Parse(request);
+        if (options.Metric is not null) errors["metric"] = ["does not apply: each sweep is measured on its own headline metric."];
+        if (errors.Count > 0) return (null, ApiProblems.Validation(errors));
+        try
+        {
+            return (evaluation.PoolSweeps(ids, options).Pooled, null);
+        }
+        catch (KeyNotFoundException e)
+        {
+            return (null, ApiProblems.NotFound("sweeps", e.Message));
+        }
+        catch (ArgumentException e)
+        {
+            return (null, ApiProblems.Validation(new Dictionary<string, string[]> { [e.ParamName ?? "query"] = [WithoutParameter(e)] }));
         }
     }
 

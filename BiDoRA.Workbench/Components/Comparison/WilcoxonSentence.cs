@@ -29,7 +29,8 @@ internal static class WilcoxonSentence
             TestAlternative.Less => $"one-sided, {nameB} less",
             _ => "two-sided",
         };
-        var seeds = n == 1 ? "seed" : "seeds";
+        // Cross-validated sweeps pair by (seed, fold): "pairs" then, so nobody reads 10 folds as 10 seeds.
+        var seeds = test.Pairs.Any(p => p.Contains("fold", StringComparison.Ordinal)) ? (n == 1 ? "pair (seed, fold)" : "pairs (seed, fold)") : n == 1 ? "seed" : "seeds";
         if (ties == n)
         {
             // The alternative is still named: a reader who asked for a one-sided test should see it was honoured.
@@ -39,22 +40,18 @@ internal static class WilcoxonSentence
         var tieText = ties > 0 ? $" ({ties} tied)" : "";
         var how = result.Method == PValueMethod.Exact ? "exact" : "normal approximation";
         var p = MetricNames.PValue(result.PValue);
-        var verdict = Verdict(result, alternative);
+        var verdict = Verdict(result, alternative, seeds.StartsWith("pair", StringComparison.Ordinal) ? "pairs" : "seeds");
         var better = test.HigherIsBetter ? "" : $" (lower {metric} is better)";
         return $"{nameB}'s {metric} is {direction} than {nameA}'s in {count} of {n} {seeds}{tieText}{better}; p = {p} ({how}, {side}): {verdict}.";
     }
 
-    /// <summary>The smallest p-value an exact test of this many signed pairs can give (with no ties).</summary>
-    public static double SmallestPossibleP(int signed, TestAlternative alternative) =>
-        signed <= 0 ? 1 : Math.Min(1, (alternative == TestAlternative.TwoSided ? 2 : 1) / Math.Pow(2, signed));
-
-    private static string Verdict(WilcoxonResult result, TestAlternative alternative)
+    private static string Verdict(WilcoxonResult result, TestAlternative alternative, string unit)
     {
         var alpha = Alpha.ToString(CultureInfo.InvariantCulture);
         if (result.PValue < Alpha) return $"significant at {alpha}";
-        var floor = SmallestPossibleP(result.NonZero, alternative);
+        var floor = WilcoxonSignedRank.SmallestPossibleP(result.NonZero, alternative);
         return floor >= Alpha
-            ? $"not significant at {alpha} with so few seeds ({result.NonZero} non-tied pairs cannot give p below {MetricNames.PValue(floor)})"
+            ? $"not significant at {alpha} with so few {unit} ({result.NonZero} non-tied pairs cannot give p below {MetricNames.PValue(floor)})"
             : $"not significant at {alpha}";
     }
 }

@@ -37,6 +37,12 @@ public sealed class RunSettings
     public double? RegularizerWeight { get; set; }
     public double? UpperValidationFraction { get; set; }
     public int? RetrainSteps { get; set; }
+    public double? RetrainLearningRate { get; set; }
+    public double? RetrainWeightDecay { get; set; }
+    public SelectionRule Select { get; set; } = Defaults.Select;
+
+    /// <summary>With <see cref="SelectionRule.Best"/>: the share of the training rows held out to select on.</summary>
+    public double? SelectionFraction { get; set; }
     public string? Device { get; set; }
 
     /// <summary>Cluster mode: the workers' queue; null for the first queue a live worker serves.</summary>
@@ -73,6 +79,10 @@ public sealed class RunSettings
             RegularizerWeight = biLevel ? RegularizerWeight : null,
             UpperValidationFraction = biLevel ? UpperValidationFraction : null,
             RetrainSteps = biLevel ? RetrainSteps : null,
+            RetrainLearningRate = biLevel ? RetrainLearningRate : null,
+            RetrainWeightDecay = biLevel ? RetrainWeightDecay : null,
+            Select = Select == Defaults.Select ? null : Select.ToString().ToLowerInvariant(),
+            SelectionFraction = Select == SelectionRule.Best ? SelectionFraction : null,
             Device = string.IsNullOrWhiteSpace(Device) ? null : Device.Trim(),
             Queue = string.IsNullOrWhiteSpace(Queue) ? null : Queue.Trim(),
         };
@@ -101,6 +111,11 @@ public sealed class RunSettings
             "regularizerWeight" => "Regulariser weight",
             "upperValidationFraction" => "Upper validation share",
             "retrainSteps" => "Retraining steps",
+            "retrainLearningRate" => "Retraining learning rate",
+            "retrainWeightDecay" => "Retraining weight decay",
+            "select" => "Final weights",
+            "selectionFraction" => "Selection share",
+            "clusterIdentity" => "Cluster identity",
             "heldOutFraction" => "Held-out share",
             "outputModel" => "New model's name",
             "maxResidues" => "Crop length",

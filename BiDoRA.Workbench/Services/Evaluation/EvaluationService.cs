@@ -20,6 +20,26 @@ internal sealed class EvaluationService(IRunStore runs, ISweepStore sweeps, Work
     public ComparisonResult? CompareSweep(string sweepId, ComparisonOptions options) =>
         sweeps.Get(sweepId) is { } sweep ? RunComparison.Compare(ComparedRuns(sweep.Runs.Select(r => r.RunId)), options) : null;
 
+    /// <summary>Most sweeps one pooled comparison takes.</summary>
+    public const int MaxPooledSweeps = 20;
+
+    /// <summary>
+    /// The sweeps compared one by one, each on its own headline metric, and pooled into one test paired by (sweep,
+    /// seed, fold): the engine's pooled comparison, as <c>compare --sweep A --sweep B</c> runs it. Tasks are named
+    /// after their sweeps (with the id when two share a name).
+    /// </summary>
+    /// <exception cref="KeyNotFoundException">A sweep id is unknown (the message names it).</exception>
+    /// <exception cref="ArgumentException">A sweep lacks A or B, or the sweeps compare different groups.</exception>
+    public (IReadOnlyList<(string Name, ComparisonResult Result)> Tasks, PooledComparisonResult Pooled) PoolSweeps(IReadOnlyList<string> sweepIds, ComparisonOptions options)
+    {
+        var chosen = sweepIds.Distinct(StringComparer.Ordinal)
+            .Select(id => sweeps.Get(id) ?? throw new KeyNotFoundException($"No sweep has the id '{id}'."))
+            .ToList();
+        var named = chosen.Select(s => (Name: chosen.Count(o => o.Name == s.Name) > 1 ? $"{s.Name} ({s.Id})" : s.Name, Runs: ComparedRuns(s.Runs.Select(r => r.RunId))))
+            .ToList();
+        return PooledComparison.Compare(named, options);
+    }
+
     /// <summary>The given runs compared.</summary>
     /// <exception cref="KeyNotFoundException">A run id is unknown (the message names it).</exception>
     /// <exception cref="ArgumentException">An option names no group or metric.</exception>

@@ -133,7 +133,7 @@ internal sealed class SweepService(ISweepStore sweeps, IRunStore runs, IDatasetS
         {
             var run = runs.Get(entry.RunId);
             return new SweepRunState(entry.RunId, entry.Method, entry.Seed, run?.Name, run?.Status, run?.Progress, run?.FinalMetrics,
-                run is null ? "The run record no longer exists." : run.Error);
+                run is null ? "The run record no longer exists." : run.Error, entry.Fold);
         }).ToList();
         var statuses = states.Where(s => s.Status is not null).Select(s => s.Status!.Value).ToList();
         var counts = statuses.GroupBy(s => s).OrderBy(g => g.Key).ToDictionary(g => g.Key, g => g.Count());
@@ -142,7 +142,7 @@ internal sealed class SweepService(ISweepStore sweeps, IRunStore runs, IDatasetS
         else if (statuses.All(s => s == RunStatus.Queued) && statuses.Count == states.Count) status = SweepStatus.Queued;
         else if (statuses.Any(s => s is RunStatus.Queued or RunStatus.Running)) status = SweepStatus.Running;
         else status = SweepStatus.Incomplete;
-        return new SweepDetails(sweep.Id, sweep.Name, sweep.DatasetId, sweep.Methods, sweep.Seeds, sweep.Settings, sweep.CreatedAt, status, counts, states);
+        return new SweepDetails(sweep.Id, sweep.Name, sweep.DatasetId, sweep.Methods, sweep.Seeds, sweep.Settings, sweep.CreatedAt, status, counts, states, sweep.Folds, sweep.ClusterIdentity);
     }
 
     private static IReadOnlyList<int> Seeds(NewSweepRequest request) =>

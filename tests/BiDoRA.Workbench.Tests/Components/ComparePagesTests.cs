@@ -188,6 +188,8 @@ public sealed class ComparePagesTests : PageTests
         Input(page, "new-sweep-steps").Change("3");
         Input(page, "new-sweep-method-lora").Change(false);
         page.WaitForAssertion(() => Assert.Contains("4 runs", page.Find("[data-testid=new-sweep-start]").TextContent));
+        // The numeric field reports its change asynchronously: under load the run count can follow the seeds first.
+        page.WaitForAssertion(() => Assert.DoesNotContain("Steps must be greater than 0.", page.Markup));
         page.Find("form").Submit();
 
         var sweep = Assert.Single(Server.Services.GetRequiredService<SweepStore>().List());

@@ -38,6 +38,8 @@ public sealed class SweepCompareInBrowserTests : IAsyncLifetime
         await page.GotoAsync(Url($"/sweeps/new?dataset={bbp.Id}"), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
         await Assertions.Expect(Field(page, "new-sweep-dataset")).ToHaveValueAsync(bbp.Id, new() { Timeout = 30_000 });
         await Assertions.Expect(Field(page, "new-sweep-model")).ToHaveValueAsync("tiny");
+        // A value typed before the circuit is up is lost when the page becomes interactive.
+        await Browser.WaitUntilInteractiveAsync(page);
         foreach (var method in new[] { "lora", "dora", "bidora" })
         {
             await Assertions.Expect(Field(page, $"new-sweep-method-{method}")).ToBeCheckedAsync();
