@@ -49,9 +49,6 @@ public static partial class RunPlanValidator
         if (plan.RetrainSteps < 0) Fail("retrainSteps", "must be 0 or more.");
         Positive(plan.RetrainLearningRate, "retrainLearningRate", Fail);
         NotNegative(plan.RetrainWeightDecay, "retrainWeightDecay", Fail);
-        if (!(plan.SelectionFraction > 0 && plan.SelectionFraction < 1)) Fail("selectionFraction", "must be between 0 and 1 (exclusive).");
-        Positive(plan.RetrainLearningRate, "retrainLearningRate", Fail);
-        NotNegative(plan.RetrainWeightDecay, "retrainWeightDecay", Fail);
         if (!(plan.SelectionFraction > 0 && plan.SelectionFraction < 0.5)) Fail("selectionFraction", "must be between 0 and 0.5 (exclusive).");
         if (plan.Seed < 0) Fail("seed", "must be 0 or more.");
         if (plan.Device is null || !DeviceShape().IsMatch(plan.Device)) Fail("device", "must be auto, cpu, cuda or cuda:N.");
