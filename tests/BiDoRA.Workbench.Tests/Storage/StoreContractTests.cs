@@ -68,6 +68,24 @@ public abstract class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public async Task The_seeding_lock_is_held_by_one_node_at_a_time()
+    {
+        var a = Open();
+        var b = Open();
+        var held = a.Datasets.LockSeeding();
+        var waiting = Task.Run(() => b.Datasets.LockSeeding());
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted, "a second node took the seeding lock while the first held it");
+        held.Dispose();
+        using (await waiting.WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+        }
+        using (a.Datasets.LockSeeding())
+        {
+        }
+    }
+
+    [Fact]
     public void Runs_round_trip_queue_in_ticket_order_and_show_their_queue_position()
     {
         var s = Open();
