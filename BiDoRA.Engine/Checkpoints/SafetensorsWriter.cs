@@ -64,6 +64,8 @@ public static class SafetensorsWriter
                         }
                     }
                 }
+                // On disk before the rename publishes it: another node reads it from the shared folder.
+                stream.Flush(flushToDisk: true);
             }
             File.Move(partial, fullPath, overwrite: true);
         }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using BiDoRA.Engine.Checkpoints;
+using Microsoft.Extensions.Logging;
 using static TorchSharp.torch;
 
 namespace BiDoRA.Engine.RunFolders;
@@ -8,11 +9,13 @@ namespace BiDoRA.Engine.RunFolders;
 /// <summary>
 /// Periodic checkpoints under checkpoints/step-NNNNNN/ (state.json + state.safetensors), and the best weights so far
 /// (checkpoints/best.safetensors). Each checkpoint is written to a temporary folder and renamed into place, so a
-/// crash leaves either the whole checkpoint or none; the newest <see cref="Keep"/> are kept. The tensor keys are
+/// crash leaves either the whole checkpoint or none; the newest <see cref="Keep"/> are kept. Each records the SHA-256
+/// of its files (<see cref="CheckpointHashes"/>), and <see cref="Latest"/> passes over one whose files no longer match
+/// them for the one before it, so a resume never loads a damaged checkpoint. The tensor keys are
 /// this class's business: <c>param.*</c> (trainable parameters), <c>opt.lower.*</c> and <c>opt.upper.*</c>
 /// (optimiser state), <c>rng.torch</c> (the generator).
 /// </summary>
-internal sealed class CheckpointStore(string runDirectory)
+internal sealed class CheckpointStore(string runDirectory, ILogger? logger = null)
 {
     public const int Keep = 2;
     private const string StateJson = "state.json";
@@ -44,21 +47,36 @@ internal sealed class CheckpointStore(string runDirectory)
         if (Directory.Exists(temporary)) Directory.Delete(temporary, recursive: true);
         Directory.CreateDirectory(temporary);
         SafetensorsWriter.Write(Path.Combine(temporary, StateTensors), tensors);
-        File.WriteAllText(Path.Combine(temporary, StateJson), JsonSerializer.Serialize(state, RunFolder.Json));
+        RunFolder.WriteDurably(Path.Combine(temporary, StateJson), JsonSerializer.Serialize(state, RunFolder.Json));
+        CheckpointHashes.Record(temporary, [StateTensors, StateJson]);
         if (Directory.Exists(final)) Directory.Delete(final, recursive: true);
         Directory.Move(temporary, final);
         foreach (var old in Completed().SkipLast(Keep)) Directory.Delete(old, recursive: true);
         return final;
     }
 
-    /// <summary>The newest complete checkpoint, or null.</summary>
-    public string? Latest() => Completed().LastOrDefault();
+    /// <summary>
+    /// The newest complete checkpoint whose files match their recorded hashes, or null. Each newer one refused is
+    /// logged and added to <paramref name="refused"/> (why, naming the file).
+    /// </summary>
+    public string? Latest(ICollection<string>? refused = null)
+    {
+        foreach (var candidate in Completed().Reverse())
+        {
+            if (CheckpointHashes.Problem(candidate) is not { } problem) return candidate;
+            var message = $"Checkpoint {Path.GetFileName(candidate)} is not used: {problem}";
+            refused?.Add(message);
+            logger?.LogWarning("{Message} Looking for an earlier checkpoint.", message);
+        }
+        return null;
+    }
 
-    /// <summary>The global step of the newest complete checkpoint, or null.</summary>
-    public int? LatestStep() =>
-        Latest() is { } latest && int.TryParse(Path.GetFileName(latest)["step-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var step)
-            ? step
-            : null;
+    /// <summary>The global step of the checkpoint <see cref="Latest"/> names, or null.</summary>
+    public int? LatestStep() => Latest() is { } latest ? StepOf(latest) : null;
+
+    /// <summary>The global step in a checkpoint folder's name (step-NNNNNN).</summary>
+    public static int? StepOf(string checkpoint) =>
+        int.TryParse(Path.GetFileName(checkpoint)["step-".Length..], NumberStyles.None, CultureInfo.InvariantCulture, out var step) ? step : null;
 
     public static Checkpoint Open(string checkpoint)
     {

@@ -42,12 +42,12 @@ public static class RunFolder
     /// <exception cref="InvalidDataException">run.json is missing or unreadable; the message names the file.</exception>
     public static RunPlan ReadPlan(string runDirectory) => ReadRecord(runDirectory).Plan;
 
-    /// <summary>The newest complete checkpoint of a run folder (the one a resume continues from), or null.</summary>
-    public static (int Step, string Path)? LatestCheckpoint(string runDirectory)
-    {
-        var store = new CheckpointStore(runDirectory);
-        return store.Latest() is { } path && store.LatestStep() is { } step ? (step, path) : null;
-    }
+    /// <summary>
+    /// The newest complete checkpoint of a run folder whose files match their recorded SHA-256 (the one a resume
+    /// continues from), or null; newer ones refused go into <paramref name="refused"/>, each naming its file.
+    /// </summary>
+    public static (int Step, string Path)? LatestCheckpoint(string runDirectory, ICollection<string>? refused = null) =>
+        new CheckpointStore(runDirectory).Latest(refused) is { } path && CheckpointStore.StepOf(path) is { } step ? (step, path) : null;
 
     internal static RunRecordFile ReadRecord(string runDirectory)
     {
@@ -153,7 +153,15 @@ public static class RunFolder
     internal static void AtomicWrite(string path, string content)
     {
         var temporary = path + ".partial";
-        File.WriteAllText(temporary, content);
+        WriteDurably(temporary, content);
         File.Move(temporary, path, overwrite: true);
+    }
+
+    /// <summary>Writes <paramref name="content"/> and flushes it to disk, so a rename after it never publishes an empty file (a shared disk, a power cut).</summary>
+    internal static void WriteDurably(string path, string content)
+    {
+        using var stream = new FileStream(path, FileMode.Create, FileAccess.Write, FileShare.None);
+        using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true)) writer.Write(content);
+        stream.Flush(flushToDisk: true);
     }
 }

@@ -49,7 +49,7 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
         {
             var corpus = PretrainingCorpus.Load(plan, ct);
             using var session = PretrainingSession.Create(plan, corpus);
-            var loop = new Loop(session, new CheckpointStore(plan.OutputDirectory), emit, persist, _logger);
+            var loop = new Loop(session, new CheckpointStore(plan.OutputDirectory, _logger), emit, persist, _logger);
             return loop.Execute(resume, ct, completed);
         }, ct);
 
@@ -72,10 +72,11 @@ public sealed class Pretrainer(ILogger<Pretrainer>? logger = null)
             using var optimizer = session.Optimizer();
             var schedule = new LearningRateScheduler(totalSteps, _plan.WarmupFraction, _plan.Schedule);
 
-            var latest = resume ? checkpoints.Latest() : null;
+            var refused = new List<string>();
+            var latest = resume ? checkpoints.Latest(refused) : null;
             if (latest is null) RunFolder.WriteRecord(_plan.OutputDirectory, Record());
             emit(new RunStarted(totalSteps, [new ParameterGroup(optimizer.Groups[0].Name, session.TrainableCount)], session.Model.ParameterCount(),
-                session.Device.ToString(), corpus.Train.Count, corpus.HeldOut.Count, 0));
+                session.Device.ToString(), corpus.Train.Count, corpus.HeldOut.Count, 0) { RefusedCheckpoints = refused.Count > 0 ? refused : null });
 
             if (latest is not null)
             {

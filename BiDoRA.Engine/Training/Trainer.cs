@@ -36,7 +36,7 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
         {
             var data = TrainingDataLoader.Load(plan, ct);
             using var session = TrainingSession.Create(plan, data);
-            var run = new RunLoop(session, new CheckpointStore(plan.OutputDirectory), emit, persist, _logger);
+            var run = new RunLoop(session, new CheckpointStore(plan.OutputDirectory, _logger), emit, persist, _logger);
             return run.Execute(resume, ct, completed);
         }, ct);
 
@@ -81,11 +81,13 @@ public sealed class Trainer(ILogger<Trainer>? logger = null)
                     new BatchStream(data.RowsFor(TrainingPhase.Retrain), _plan.BatchSize, _plan.Seed + 2, LengthBucketedBatcher.Batches), UpperLevel: false, KeepsBest: selectsBest));
             }
 
-            using var restored = resume && checkpoints.Latest() is { } latest ? CheckpointStore.Open(latest) : null;
+            var refused = new List<string>();
+            using var restored = resume && checkpoints.Latest(refused) is { } latest ? CheckpointStore.Open(latest) : null;
             if (!resume) RunFolder.WriteRecord(_plan.OutputDirectory, RunFolder.Describe(session, DateTimeOffset.UtcNow));
+            if (resume && restored is null && refused.Count > 0) logger.LogWarning("No checkpoint of {Directory} is intact; the run starts over.", _plan.OutputDirectory);
 
             emit(new RunStarted(totalSteps, session.Parameters.Groups, session.Model.parameters().Sum(p => p.numel()),
-                session.Device.ToString(), data.Train.Count, data.Validation.Count, data.Test.Count));
+                session.Device.ToString(), data.Train.Count, data.Validation.Count, data.Test.Count) { RefusedCheckpoints = refused.Count > 0 ? refused : null });
 
             var optimizer = session.LowerOptimizer(retrain: restored?.State.Phase == TrainingPhase.Retrain);
             using var upper = session.UpperOptimizer();

@@ -30,7 +30,14 @@ public sealed record RunStarted(
     string Device,
     int TrainExamples,
     int ValidationExamples,
-    int TestExamples) : TrainingEvent;
+    int TestExamples) : TrainingEvent
+{
+    /// <summary>
+    /// Checkpoints a resume passed over because their files no longer match their recorded SHA-256 (or are gone),
+    /// each with the file at fault; the attempt continues from the one before them, or from the start. Null when none.
+    /// </summary>
+    public IReadOnlyList<string>? RefusedCheckpoints { get; init; }
+}
 
 /// <summary>One optimiser step. For BiDoRA's search phase, one lower step plus the upper step that followed it.</summary>
 public sealed record StepCompleted(

@@ -137,6 +137,8 @@ internal sealed class DatasetService(IDatasetStore store, WorkbenchPaths paths, 
     /// <returns>The datasets added (none after the first time).</returns>
     public async Task<IReadOnlyList<DatasetRecord>> SeedSamplesAsync(CancellationToken cancellationToken = default)
     {
+        // Web nodes of a cluster start together on one database: one seeds, the others wait and find it done.
+        using var seeding = await Task.Run(store.LockSeeding, cancellationToken);
         if (store.SamplesSeeded()) return [];
         var added = new List<DatasetRecord>();
         // A database that already holds datasets predates seeding: leave it as the user made it.

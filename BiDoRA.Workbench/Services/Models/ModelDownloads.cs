@@ -8,7 +8,9 @@ namespace BiDoRA.Workbench.Services.Models;
 /// <summary>
 /// Catalog models downloading in the background through the engine's <see cref="HubDownloader"/> into the models
 /// folder: one download per model at a time, progress as <see cref="ModelDownloadState"/>, cancellable. A cancelled
-/// or failed download leaves its verified files in the staging folder, and the next start resumes from them.
+/// or failed download leaves its verified files in the staging folder, and the next start resumes from them. The
+/// state lives in <see cref="IModelDownloadStore"/>, so in a cluster every web node shows the same download, only one
+/// node downloads a model into the shared folder at a time, and a cancel on any node stops it where it runs.
 /// </summary>
 internal sealed class ModelDownloads : IDisposable
 {
@@ -16,6 +18,8 @@ internal sealed class ModelDownloads : IDisposable
     private static readonly TimeSpan ProgressInterval = TimeSpan.FromMilliseconds(200);
 
     private readonly WorkbenchPaths _paths;
+    private readonly IModelDownloadStore _store;
+    private readonly string _holder = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
     private readonly HubDownloader _downloader;
     private readonly HttpClient _http;
     private readonly string _hub;
@@ -29,11 +33,13 @@ internal sealed class ModelDownloads : IDisposable
         public volatile ModelDownloadState State = null!;
         public Task Completion = Task.CompletedTask;
         public DateTimeOffset LastNotified;
+        public DateTimeOffset LastStored;
     }
 
-    public ModelDownloads(WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<ModelDownloads> logger, ILogger<HubDownloader> hubLogger)
+    public ModelDownloads(WorkbenchPaths paths, IModelDownloadStore store, IOptions<WorkbenchOptions> options, ILogger<ModelDownloads> logger, ILogger<HubDownloader> hubLogger)
     {
         _paths = paths;
+        _store = store;
         _logger = logger;
         _hub = string.IsNullOrWhiteSpace(options.Value.HubBaseUrl) ? new HubOptions().BaseUrl : options.Value.HubBaseUrl.TrimEnd('/');
         // No overall timeout: a 3B model takes long. A dead hub is noticed when connecting or by the retries.
@@ -44,7 +50,15 @@ internal sealed class ModelDownloads : IDisposable
     /// <summary>Any download's state changed; raised on a background thread.</summary>
     public event Action<ModelDownloadState>? Changed;
 
-    public ModelDownloadState? State(string name) => _jobs.TryGetValue(name, out var job) ? job.State : null;
+    /// <summary>This node's download, else what the store says of another node's (or of one an earlier process left).</summary>
+    public ModelDownloadState? State(string name)
+    {
+        if (_jobs.TryGetValue(name, out var job) && job.State.Status == ModelDownloadStatus.Running) return job.State;
+        if (_store.Get(name) is not { } stored) return job?.State;
+        return stored.Stale
+            ? stored.State with { Status = ModelDownloadStatus.Failed, BytesPerSecond = 0, Error = "The download stopped when the workbench that ran it did; start it again to resume where it stopped." }
+            : stored.State;
+    }
 
     /// <summary>Starts downloading <paramref name="entry"/> unless it is already downloading; returns its state.</summary>
     public ModelDownloadState Start(ModelCatalogEntry entry)
@@ -63,6 +77,13 @@ internal sealed class ModelDownloads : IDisposable
                 job.Cancel.Dispose();
                 continue;
             }
+            if (!_store.TryBegin(job.State, _holder))
+            {
+                // Another node downloads it into the shared folder: show its progress instead of racing it.
+                _jobs.TryRemove(new KeyValuePair<string, Job>(entry.Name, job));
+                job.Cancel.Dispose();
+                return State(entry.Name) ?? job.State;
+            }
             _logger.LogInformation("Downloading {Model} from {Hub}/{Repo}.", entry.Name, _hub, entry.HubId);
             Notify(job, force: true);
             job.Completion = Task.Run(() => RunAsync(entry, job));
@@ -73,7 +94,11 @@ internal sealed class ModelDownloads : IDisposable
     /// <summary>Stops a running download; null when none is running.</summary>
     public ModelDownloadState? Cancel(string name)
     {
-        if (!_jobs.TryGetValue(name, out var job) || job.State.Status != ModelDownloadStatus.Running) return null;
+        if (!_jobs.TryGetValue(name, out var job) || job.State.Status != ModelDownloadStatus.Running)
+        {
+            // Another node's: it sees the request within a report interval.
+            return _store.RequestCancel(name) ? State(name) : null;
+        }
         job.Cancel.Cancel();
         try
         {
@@ -95,6 +120,8 @@ internal sealed class ModelDownloads : IDisposable
             Notify(job, force: false);
         });
         ModelDownloadState final;
+        // Reports to the store while the hub sends nothing too, so other nodes see it alive, and picks up their cancel requests.
+        using var heartbeat = new Timer(_ => Store(job, force: true), null, ModelDownloadRecord.ReportInterval, ModelDownloadRecord.ReportInterval);
         try
         {
             var folder = await _downloader.DownloadAsync(entry.HubId!, _paths.ModelsDirectory, entry.Name, progress, job.Cancel.Token);
@@ -112,8 +139,36 @@ internal sealed class ModelDownloads : IDisposable
             final = job.State with { Status = ModelDownloadStatus.Failed, Error = Explain(entry, e) };
             _logger.LogWarning(e, "Download of {Model} failed.", entry.Name);
         }
+        await heartbeat.DisposeAsync();
         job.State = final with { UpdatedAt = DateTimeOffset.UtcNow, BytesPerSecond = final.Status == ModelDownloadStatus.Completed ? final.BytesPerSecond : 0 };
+        Store(job, force: true);
         Notify(job, force: true);
+    }
+
+    /// <summary>Writes the job's state to the store (progress at most every report interval) and obeys a cancel asked on another node.</summary>
+    private void Store(Job job, bool force)
+    {
+        var now = DateTimeOffset.UtcNow;
+        if (!force && now - job.LastStored < ModelDownloadRecord.ReportInterval) return;
+        job.LastStored = now;
+        try
+        {
+            var state = job.State;
+            if (!_store.Save(state, _holder))
+            {
+                _logger.LogWarning("The download of {Model} was taken over by another node; this one stops.", state.Name);
+                job.Cancel.Cancel();
+            }
+            else if (state.Status == ModelDownloadStatus.Running && _store.Get(state.Name)?.CancelRequested == true)
+            {
+                job.Cancel.Cancel();
+            }
+        }
+        catch (Exception e) when (e is not OutOfMemoryException)
+        {
+            // The database away for a moment must not stop the download; the next report tries again.
+            _logger.LogDebug(e, "Storing the state of a download failed.");
+        }
     }
 
     private string Explain(ModelCatalogEntry entry, Exception e) => e switch

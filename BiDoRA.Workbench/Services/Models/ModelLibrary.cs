@@ -7,9 +7,12 @@ namespace BiDoRA.Workbench.Services.Models;
 
 /// <summary>
 /// The base models this workbench can train on: the engine's catalog (bundled or downloaded into the models folder)
-/// and folders imported there. Runs name a model; only names this library knows are accepted, never a path.
+/// and folders imported there. Runs name a model; only names this library knows are accepted, never a path. Imported
+/// models are records in <see cref="IModelLibraryStore"/> (shared by every node in a cluster) over their folders; a
+/// model folder that appears without one (written by a pretraining run on a worker, or from before the records) is
+/// recorded when the library first sees it.
 /// </summary>
-internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads downloads, ILogger<ModelLibrary> logger)
+internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads downloads, IModelLibraryStore library, ILogger<ModelLibrary> logger)
 {
     /// <summary>Where the models shipped with the app live.</summary>
     public string BundledDirectory { get; init; } = ModelCatalog.BundledModelsDirectory;
@@ -146,6 +149,7 @@ internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads 
             Directory.Delete(scratch, recursive: true);
             throw;
         }
+        library.TryAdd(new ModelLibraryEntry(ModelEntryKind.Base, target, source, DateTimeOffset.UtcNow));
         logger.LogInformation("Imported model {Name} from {Source}.", target, source);
         return Find(target)!;
     }
@@ -166,11 +170,14 @@ internal sealed partial class ModelLibrary(WorkbenchPaths paths, ModelDownloads 
     private IEnumerable<ModelInfo> ImportedModels()
     {
         if (!Directory.Exists(paths.ModelsDirectory)) yield break;
+        var recorded = library.List(ModelEntryKind.Base).Select(e => e.Name).ToHashSet(StringComparer.Ordinal);
         foreach (var folder in Directory.EnumerateDirectories(paths.ModelsDirectory).Order(StringComparer.Ordinal))
         {
             var name = Path.GetFileName(folder);
             if (!IsValidName(name) || ModelCatalog.Find(name) is not null || !HuggingFaceModelFolder.LooksLikeModelFolder(folder)
                 || Engine.Interop.TrainedModelLoader.IsTrainedClassifier(folder)) continue;
+            // A folder without a record: a pretraining run wrote it, or it predates the records.
+            if (!recorded.Contains(name)) library.TryAdd(new ModelLibraryEntry(ModelEntryKind.Base, name, folder, new DateTimeOffset(Directory.GetCreationTimeUtc(folder), TimeSpan.Zero)));
             EsmConfig config;
             try
             {

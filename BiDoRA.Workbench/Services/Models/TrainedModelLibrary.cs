@@ -8,9 +8,11 @@ namespace BiDoRA.Workbench.Services.Models;
 /// <summary>
 /// Trained models brought in from elsewhere: a Hugging Face PEFT LoRA/DoRA adapter folder (with its classifier) or a
 /// merged EsmForSequenceClassification folder, checked by loading it once, then copied under the data folder's
-/// trained/ folder. Predict and the API use one by its id ("trained:" + name) wherever they take a run id.
+/// trained/ folder. Predict and the API use one by its id ("trained:" + name) wherever they take a run id. What each
+/// is lives in <see cref="IModelLibraryStore"/> (shared by every node in a cluster) and, for a folder moved by hand or
+/// from before the records, in the folder's workbench-import.json, recorded when first seen.
 /// </summary>
-internal sealed class TrainedModelLibrary(WorkbenchPaths paths, ModelLibrary models, ILogger<TrainedModelLibrary> logger)
+internal sealed class TrainedModelLibrary(WorkbenchPaths paths, ModelLibrary models, IModelLibraryStore library, ILogger<TrainedModelLibrary> logger)
 {
     private const string DescriptionFile = "workbench-import.json";
 
@@ -24,10 +26,12 @@ internal sealed class TrainedModelLibrary(WorkbenchPaths paths, ModelLibrary mod
     public IReadOnlyList<TrainedModelInfo> List()
     {
         if (!Directory.Exists(paths.TrainedModelsDirectory)) return [];
+        var recorded = library.List(ModelEntryKind.Trained).Where(e => e.Trained is not null).ToDictionary(e => e.Name, e => e.Trained!, StringComparer.Ordinal);
         var list = new List<TrainedModelInfo>();
         foreach (var folder in Directory.EnumerateDirectories(paths.TrainedModelsDirectory).Order(StringComparer.Ordinal))
         {
-            if (Read(folder) is { } info) list.Add(info);
+            var name = Path.GetFileName(folder);
+            if (recorded.TryGetValue(name, out var info) || (info = Adopt(folder)) is not null) list.Add(info);
         }
         return list;
     }
@@ -36,7 +40,10 @@ internal sealed class TrainedModelLibrary(WorkbenchPaths paths, ModelLibrary mod
     public TrainedModelInfo? Find(string idOrName)
     {
         var name = idOrName.StartsWith(TrainedModelInfo.IdPrefix, StringComparison.Ordinal) ? idOrName[TrainedModelInfo.IdPrefix.Length..] : idOrName;
-        return ModelLibrary.IsValidName(name) ? Read(Path.Combine(paths.TrainedModelsDirectory, name)) : null;
+        if (!ModelLibrary.IsValidName(name)) return null;
+        var folder = Path.Combine(paths.TrainedModelsDirectory, name);
+        if (!Directory.Exists(folder)) return null;
+        return library.Get(ModelEntryKind.Trained, name)?.Trained ?? Adopt(folder);
     }
 
     public static bool IsTrainedModelId(string id) => id.StartsWith(TrainedModelInfo.IdPrefix, StringComparison.Ordinal);
@@ -114,6 +121,7 @@ internal sealed class TrainedModelLibrary(WorkbenchPaths paths, ModelLibrary mod
             var info = new TrainedModelInfo(target, TrainedModelInfo.IdPrefix + target, kind, method, resolvedBase, task, classes, source, DateTimeOffset.UtcNow);
             await File.WriteAllTextAsync(Path.Combine(scratch, DescriptionFile), JsonSerializer.Serialize(info, WorkbenchJson.Options), cancellationToken);
             Directory.Move(scratch, destination);
+            library.TryAdd(new ModelLibraryEntry(ModelEntryKind.Trained, target, source, info.ImportedAt) { Trained = info });
             logger.LogInformation("Imported trained model {Name} ({Kind}) from {Source}.", target, kind, source);
             return info;
         }
@@ -128,6 +136,7 @@ internal sealed class TrainedModelLibrary(WorkbenchPaths paths, ModelLibrary mod
     public bool Delete(string name)
     {
         if (Find(name) is not { } model) return false;
+        library.Delete(ModelEntryKind.Trained, model.Name);
         Directory.Delete(Folder(model), recursive: true);
         return true;
     }
@@ -149,6 +158,14 @@ internal sealed class TrainedModelLibrary(WorkbenchPaths paths, ModelLibrary mod
             }
         }
         return folder;
+    }
+
+    /// <summary>A trained-model folder without a record: its workbench-import.json is recorded.</summary>
+    private TrainedModelInfo? Adopt(string folder)
+    {
+        if (Read(folder) is not { } info) return null;
+        library.TryAdd(new ModelLibraryEntry(ModelEntryKind.Trained, info.Name, info.Source, info.ImportedAt) { Trained = info });
+        return info;
     }
 
     private TrainedModelInfo? Read(string folder)

@@ -10,8 +10,12 @@ internal sealed class EngineRunExecutor(ILogger<EngineRunExecutor> logger, ILogg
     {
         var trainer = new Trainer(trainerLogger);
         var folder = run.Plan.OutputDirectory;
-        var canResume = CheckpointToResume(run, resume) is not null;
-        logger.LogInformation("Run {RunId} {Action} in {Folder}", run.Id, canResume ? "resumes" : "starts", folder);
+        var refused = new List<string>();
+        var checkpoint = CheckpointToResume(run, resume, refused);
+        foreach (var reason in refused) logger.LogWarning("Run {RunId}: {Reason}", run.Id, reason);
+        // When every checkpoint was refused the trainer's resume still runs: it starts over, and its RunStarted says why.
+        var canResume = checkpoint is not null || refused.Count > 0;
+        logger.LogInformation("Run {RunId} {Action} in {Folder}", run.Id, checkpoint is { } c ? $"resumes from step {c.Step}" : "starts", folder);
         TrainingResult result;
         if (run.Plan.Kind == RunKind.Pretrain)
         {
@@ -30,12 +34,13 @@ internal sealed class EngineRunExecutor(ILogger<EngineRunExecutor> logger, ILogg
     }
 
     /// <summary>
-    /// The checkpoint a resume continues from. A resume needs one; a run interrupted before its first one starts over
-    /// from the same plan.
+    /// The checkpoint a resume continues from: the newest whose files match their recorded hashes. A run interrupted
+    /// before its first one (or whose every checkpoint is damaged) starts over from the same plan.
     /// </summary>
-    internal static (int Step, string Path)? CheckpointToResume(RunRecord run, bool resume)
+    /// <param name="refused">Newer checkpoints passed over because their files do not match their recorded SHA-256, each naming the file.</param>
+    internal static (int Step, string Path)? CheckpointToResume(RunRecord run, bool resume, ICollection<string>? refused = null)
     {
         var folder = run.Plan.OutputDirectory;
-        return resume && File.Exists(Path.Combine(folder, RunFolder.RunFile)) ? RunFolder.LatestCheckpoint(folder) : null;
+        return resume && File.Exists(Path.Combine(folder, RunFolder.RunFile)) ? RunFolder.LatestCheckpoint(folder, refused) : null;
     }
 }

@@ -6,22 +6,25 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// <summary>
 /// A resumed attempt trains again from its checkpoint, so it reports again every step the previous attempt got
 /// through after that checkpoint before it died (kill -9, a lost worker). Those events are already stored, and the
-/// engine replays them in the same order (same plan, same restored state), so the first N step-bearing events of the
-/// new attempt are exactly the N step-bearing events stored after the checkpoint, and are dropped. Counting instead
-/// of comparing step numbers keeps it exact at every crash point, including the final magnitudes that share the last
-/// step with its evaluation. Attempt-level events (RunStarted, RunCancelled, RunFailed, RunCompleted) always pass.
+/// engine replays them in the same order (same plan, same restored state), so the new attempt's step-bearing events
+/// are matched, by kind and step and in order, against those stored after the checkpoint, and dropped while they
+/// match. Matching in order keeps it exact at every crash point, including the final magnitudes that share the last
+/// step with its evaluation. A stored checkpoint the new attempt does not write again (one written when an earlier
+/// attempt was cancelled or stopped, passed over when the resume falls back past it to an older checkpoint because
+/// it was damaged) is skipped. Attempt-level events (RunStarted, RunCancelled, RunFailed, RunCompleted) always pass.
 /// </summary>
 internal sealed class ResumeReplay
 {
-    private int _remaining;
+    private readonly Queue<(Type Kind, int Step)> _expected;
+    private readonly Lock _gate = new();
 
-    private ResumeReplay(int remaining, CheckpointSaved? unrecorded)
+    private ResumeReplay(Queue<(Type Kind, int Step)> expected, CheckpointSaved? unrecorded)
     {
-        _remaining = remaining;
+        _expected = expected;
         UnrecordedCheckpoint = unrecorded;
     }
 
-    public static ResumeReplay None { get; } = new(0, null);
+    public static ResumeReplay None => new(new Queue<(Type, int)>(), null);
 
     /// <summary>
     /// The checkpoint the attempt resumes from when the process died after writing it but before its event was
@@ -30,7 +33,13 @@ internal sealed class ResumeReplay
     public CheckpointSaved? UnrecordedCheckpoint { get; }
 
     /// <summary>How many of the already stored events the new attempt will report again.</summary>
-    public int Remaining => Volatile.Read(ref _remaining);
+    public int Remaining
+    {
+        get
+        {
+            lock (_gate) return _expected.Count;
+        }
+    }
 
     /// <param name="stored">The run's stored events, in sequence order.</param>
     /// <param name="checkpoint">The checkpoint the attempt resumes from; null when it starts over.</param>
@@ -49,12 +58,12 @@ internal sealed class ResumeReplay
                 unrecorded = new CheckpointSaved(resumed.Step, resumed.Path) { Time = SavedAt(resumed.Path) };
             }
         }
-        var replayed = 0;
+        var expected = new Queue<(Type, int)>();
         for (var i = anchor + 1; i < stored.Count; i++)
         {
-            if (StepOf(stored[i].Event) is not null) replayed++;
+            if (StepOf(stored[i].Event) is { } step) expected.Enqueue((stored[i].Event.GetType(), step));
         }
-        return new ResumeReplay(replayed, unrecorded);
+        return new ResumeReplay(expected, unrecorded);
     }
 
     private static DateTimeOffset SavedAt(string path) =>
@@ -63,8 +72,27 @@ internal sealed class ResumeReplay
     /// <summary>True when <paramref name="trainingEvent"/> is one the store already holds from the previous attempt.</summary>
     public bool IsReplayed(TrainingEvent trainingEvent)
     {
-        if (StepOf(trainingEvent) is null || Volatile.Read(ref _remaining) == 0) return false;
-        return Interlocked.Decrement(ref _remaining) >= 0;
+        if (StepOf(trainingEvent) is not { } step) return false;
+        lock (_gate)
+        {
+            while (_expected.TryPeek(out var next))
+            {
+                if (next.Kind == trainingEvent.GetType() && next.Step == step)
+                {
+                    _expected.Dequeue();
+                    return true;
+                }
+                if (next.Kind != typeof(CheckpointSaved))
+                {
+                    // The attempt went another way than the stored one (it was cancelled mid-replay): what it reports from here on is new.
+                    _expected.Clear();
+                    return false;
+                }
+                // A checkpoint an earlier attempt wrote off the schedule, which this one does not write again.
+                _expected.Dequeue();
+            }
+            return false;
+        }
     }
 
     /// <summary>The step an event belongs to; null for events of the attempt as a whole.</summary>

@@ -12,6 +12,7 @@ internal sealed class DatasetStore(WorkbenchDatabase db, WorkbenchPaths paths) :
 
     private readonly ILiteCollection<BsonDocument> _datasets = db.Collection("datasets");
     private readonly ILiteCollection<BsonDocument> _meta = db.Collection("meta");
+    private readonly SemaphoreSlim _seeding = new(1, 1);
 
     public DatasetRecord Add(DatasetRecord dataset, Action<Stream> writeCsv)
     {
@@ -47,6 +48,12 @@ internal sealed class DatasetStore(WorkbenchDatabase db, WorkbenchPaths paths) :
         return true;
     }
 
+    public IDisposable LockSeeding()
+    {
+        _seeding.Wait();
+        return new Releaser(_seeding);
+    }
+
     public bool SamplesSeeded() => _meta.FindById(SeededKey) is not null;
 
     public void MarkSamplesSeeded(IReadOnlyList<string> datasetIds) =>
@@ -55,4 +62,14 @@ internal sealed class DatasetStore(WorkbenchDatabase db, WorkbenchPaths paths) :
     private static DatasetRecord FromDocument(BsonDocument doc) =>
         JsonSerializer.Deserialize<DatasetRecord>(doc["json"].AsString, WorkbenchJson.Options)
         ?? throw new InvalidDataException($"Dataset document '{doc["_id"].AsString}' is empty.");
+
+    private sealed class Releaser(SemaphoreSlim semaphore) : IDisposable
+    {
+        private int _released;
+
+        public void Dispose()
+        {
+            if (Interlocked.Exchange(ref _released, 1) == 0) semaphore.Release();
+        }
+    }
 }

@@ -21,6 +21,13 @@ internal interface IDatasetStore
 
     bool Delete(string id);
 
+    /// <summary>
+    /// Held while the samples are seeded, so that of several web nodes starting at the same instant on one database
+    /// exactly one adds them and the others find them marked (a PostgreSQL advisory lock; within the one process in
+    /// embedded mode). Released on dispose, or by the server when the holder dies.
+    /// </summary>
+    IDisposable LockSeeding();
+
     /// <summary>Whether the samples were offered once already (then deleted samples stay deleted).</summary>
     bool SamplesSeeded();
 

@@ -18,6 +18,8 @@ internal static class StoreServiceCollection
         services.AddSingleton<IRunEventStore>(sp => sp.GetRequiredService<RunEventStore>());
         services.AddSingleton<SweepStore>();
         services.AddSingleton<ISweepStore>(sp => sp.GetRequiredService<SweepStore>());
+        services.AddSingleton<IModelLibraryStore, ModelLibraryStore>();
+        services.AddSingleton<IModelDownloadStore, ModelDownloadStore>();
         return services;
     }
 
@@ -29,6 +31,8 @@ internal static class StoreServiceCollection
         services.AddSingleton<IRunStore, PostgresRunStore>();
         services.AddSingleton<IRunEventStore, PostgresRunEventStore>();
         services.AddSingleton<ISweepStore, PostgresSweepStore>();
+        services.AddSingleton<IModelLibraryStore, PostgresModelLibraryStore>();
+        services.AddSingleton<IModelDownloadStore, PostgresModelDownloadStore>();
         return services;
     }
 }

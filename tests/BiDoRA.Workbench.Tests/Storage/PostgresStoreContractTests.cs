@@ -1,5 +1,6 @@
 using BiDoRA.Workbench.Services.Storage.PostgreSql;
 using BiDoRA.Workbench.Tests.Infrastructure;
+using Npgsql;
 
 namespace BiDoRA.Workbench.Tests.Storage;
 
@@ -14,7 +15,20 @@ public sealed class PostgresStoreContractTests : StoreContractTests
     {
         var db = PostgresDatabase.Open(_connectionString);
         _opened.Add(db);
-        return new(new PostgresDatasetStore(db, Paths), new PostgresRunStore(db), new PostgresRunEventStore(db), new PostgresSweepStore(db), db);
+        return new(new PostgresDatasetStore(db, Paths), new PostgresRunStore(db), new PostgresRunEventStore(db), new PostgresSweepStore(db),
+            new PostgresModelLibraryStore(db), new PostgresModelDownloadStore(db), db);
+    }
+
+    /// <summary>The holder's last report, as far back as a dead node's would be after the stale time.</summary>
+    internal override Stores AfterHolderDied(string downloadName)
+    {
+        var stores = Open();
+        using var connection = new NpgsqlConnection(_connectionString);
+        connection.Open();
+        using var command = new NpgsqlCommand("update model_downloads set updated_at = now() - interval '1 minute' where name = $1", connection);
+        command.Parameters.Add(new NpgsqlParameter { Value = downloadName.ToLowerInvariant() });
+        Assert.Equal(1, command.ExecuteNonQuery());
+        return stores;
     }
 
     public override void Dispose()

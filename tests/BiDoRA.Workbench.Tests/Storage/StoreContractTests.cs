@@ -4,6 +4,7 @@ using BiDoRA.Engine.Training;
 using BiDoRA.Workbench.Services;
 using BiDoRA.Workbench.Services.Datasets;
 using BiDoRA.Workbench.Services.Events;
+using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
 using BiDoRA.Workbench.Services.Sweeps;
@@ -19,7 +20,7 @@ public abstract class StoreContractTests : IDisposable
 {
     private readonly string _data = Path.Combine(Path.GetTempPath(), "bidora-tests", Guid.NewGuid().ToString("N"));
 
-    internal sealed record Stores(IDatasetStore Datasets, IRunStore Runs, IRunEventStore Events, ISweepStore Sweeps, IDisposable Owner);
+    internal sealed record Stores(IDatasetStore Datasets, IRunStore Runs, IRunEventStore Events, ISweepStore Sweeps, IModelLibraryStore Models, IModelDownloadStore Downloads, IDisposable Owner);
 
     private protected StoreContractTests()
     {
@@ -31,6 +32,9 @@ public abstract class StoreContractTests : IDisposable
 
     /// <summary>Stores on the same data: in cluster mode an independent set, as another node's; in embedded mode the process's one set.</summary>
     internal abstract Stores Open();
+
+    /// <summary>What a node that died leaves for the others: its running download no longer reported (LiteDB: a later process; PostgreSQL: no report for longer than the stale time).</summary>
+    internal abstract Stores AfterHolderDied(string downloadName);
 
     public virtual void Dispose()
     {
@@ -65,6 +69,24 @@ public abstract class StoreContractTests : IDisposable
         s.Datasets.MarkSamplesSeeded(["a1", "b2"]);
         s.Datasets.MarkSamplesSeeded([]);
         Assert.True(Open().Datasets.SamplesSeeded());
+    }
+
+    [Fact]
+    public async Task The_seeding_lock_is_held_by_one_node_at_a_time()
+    {
+        var a = Open();
+        var b = Open();
+        var held = a.Datasets.LockSeeding();
+        var waiting = Task.Run(() => b.Datasets.LockSeeding());
+        await Task.Delay(300);
+        Assert.False(waiting.IsCompleted, "a second node took the seeding lock while the first held it");
+        held.Dispose();
+        using (await waiting.WaitAsync(TimeSpan.FromSeconds(10)))
+        {
+        }
+        using (a.Datasets.LockSeeding())
+        {
+        }
     }
 
     [Fact]
@@ -154,6 +176,76 @@ public abstract class StoreContractTests : IDisposable
         Assert.Equal(Json(old), Json(s.Sweeps.Get(old.Id)));
     }
 
+    [Fact]
+    public void Model_library_entries_are_unique_by_kind_and_name_listed_by_name_and_seen_by_every_node()
+    {
+        var s = Open();
+        var trained = new TrainedModelInfo("bbp-dora", "trained:bbp-dora", Engine.Interop.TrainedModelKind.PeftAdapter, AdapterMethod.Dora, "mini",
+            Engine.Data.TaskKind.Binary, ["no", "yes"], "/elsewhere/bbp-dora", DateTimeOffset.UtcNow);
+        Assert.True(s.Models.TryAdd(new ModelLibraryEntry(ModelEntryKind.Base, "my-esm", "/src/my-esm", DateTimeOffset.UtcNow)));
+        Assert.True(s.Models.TryAdd(new ModelLibraryEntry(ModelEntryKind.Base, "Alpha", "/src/Alpha", DateTimeOffset.UtcNow)));
+        Assert.True(s.Models.TryAdd(new ModelLibraryEntry(ModelEntryKind.Trained, "bbp-dora", trained.Source, trained.ImportedAt) { Trained = trained }));
+        // The same name as a trained model is another entry; the same kind and name again is refused and changes nothing.
+        Assert.True(s.Models.TryAdd(new ModelLibraryEntry(ModelEntryKind.Trained, "my-esm", "/x", DateTimeOffset.UtcNow)));
+        Assert.False(Open().Models.TryAdd(new ModelLibraryEntry(ModelEntryKind.Base, "my-esm", "/another", DateTimeOffset.UtcNow)));
+
+        var other = Open().Models;
+        Assert.Equal("/src/my-esm", other.Get(ModelEntryKind.Base, "my-esm")!.Source);
+        Assert.Equal(["Alpha", "my-esm"], other.List(ModelEntryKind.Base).Select(e => e.Name));
+        Assert.Equal(["bbp-dora", "my-esm"], other.List(ModelEntryKind.Trained).Select(e => e.Name));
+        Assert.Equal(Json(trained), Json(other.Get(ModelEntryKind.Trained, "bbp-dora")!.Trained));
+        Assert.Null(other.Get(ModelEntryKind.Base, "bbp-dora"));
+
+        Assert.True(other.Delete(ModelEntryKind.Base, "my-esm"));
+        Assert.False(s.Models.Delete(ModelEntryKind.Base, "my-esm"));
+        Assert.Null(s.Models.Get(ModelEntryKind.Base, "my-esm"));
+        Assert.NotNull(s.Models.Get(ModelEntryKind.Trained, "my-esm"));
+    }
+
+    [Fact]
+    public void A_download_runs_on_one_node_at_a_time_shows_its_progress_everywhere_and_takes_a_cancel_from_any()
+    {
+        var a = Open();
+        var b = Open();
+        var running = new ModelDownloadState("esm2_t6_8M_UR50D", ModelDownloadStatus.Running, 0, null, null, DateTimeOffset.UtcNow);
+        Assert.Null(a.Downloads.Get(running.Name));
+        Assert.True(a.Downloads.TryBegin(running, "node-a"));
+        Assert.False(b.Downloads.TryBegin(running, "node-b"));
+        Assert.True(a.Downloads.TryBegin(running, "node-a"));
+
+        var progress = running with { BytesReceived = 1_000, BytesTotal = 31_000_000, File = "model.safetensors" };
+        Assert.True(a.Downloads.Save(progress, "node-a"));
+        Assert.False(b.Downloads.Save(progress with { BytesReceived = 5 }, "node-b"));
+        var seen = b.Downloads.Get(running.Name.ToUpperInvariant())!;
+        Assert.Equal((1_000L, "node-a", false, false), (seen.State.BytesReceived, seen.Holder, seen.CancelRequested, seen.Stale));
+
+        Assert.True(b.Downloads.RequestCancel(running.Name));
+        Assert.True(a.Downloads.Get(running.Name)!.CancelRequested);
+        Assert.False(b.Downloads.RequestCancel("esm2_t12_35M_UR50D"));
+        Assert.True(a.Downloads.Save(progress with { Status = ModelDownloadStatus.Cancelled }, "node-a"));
+        Assert.False(b.Downloads.RequestCancel(running.Name));
+
+        // Once it is no longer running, another node may start it again; the cancel request does not carry over.
+        Assert.True(b.Downloads.TryBegin(running, "node-b"));
+        Assert.Equal(("node-b", false), (a.Downloads.Get(running.Name)!.Holder, a.Downloads.Get(running.Name)!.CancelRequested));
+        Assert.False(a.Downloads.Save(progress, "node-a"));
+    }
+
+    [Fact]
+    public void A_download_whose_node_died_is_stale_and_another_node_takes_it_over()
+    {
+        var a = Open();
+        var running = new ModelDownloadState("esm2_t6_8M_UR50D", ModelDownloadStatus.Running, 10, 100, null, DateTimeOffset.UtcNow);
+        Assert.True(a.Downloads.TryBegin(running, "node-a"));
+        var later = AfterHolderDied(running.Name);
+        var stale = later.Downloads.Get(running.Name)!;
+        Assert.True(stale.Stale);
+        Assert.Equal(ModelDownloadStatus.Running, stale.State.Status);
+        Assert.False(later.Downloads.RequestCancel(running.Name));
+        Assert.True(later.Downloads.TryBegin(running with { BytesReceived = 10 }, "node-b"));
+        Assert.False(later.Downloads.Get(running.Name)!.Stale);
+    }
+
     private static DatasetRecord Dataset(string name, DateTimeOffset created) =>
         new() { Id = RecordId.New(), Name = name, FileName = name + ".csv", Format = "csv", CreatedAt = created };
 
@@ -188,7 +280,10 @@ public sealed class LiteDbStoreContractTests : StoreContractTests
 
     /// <summary>LiteDB is one process's: the same stores every time, as the workbench's singletons.</summary>
     internal override Stores Open() =>
-        _stores ??= new(new DatasetStore(_db, Paths), new RunStore(_db), new RunEventStore(_db), new SweepStore(_db), _db);
+        _stores ??= new(new DatasetStore(_db, Paths), new RunStore(_db), new RunEventStore(_db), new SweepStore(_db), new ModelLibraryStore(_db), new ModelDownloadStore(_db), _db);
+
+    /// <summary>A later process on the same file: the stores are new, the records stay.</summary>
+    internal override Stores AfterHolderDied(string downloadName) => Open() with { Downloads = new ModelDownloadStore(_db) };
 
     public override void Dispose()
     {

@@ -8,6 +8,9 @@ internal sealed class PostgresDatasetStore : IDatasetStore
 {
     private const string SeededKey = "samples-seeded";
 
+    // Any fixed number, not the migration lock's: every web node takes it around seeding.
+    private const long SeedingLock = 0x6269646f7261 + 1;
+
     private readonly PostgresDatabase _db;
     private readonly WorkbenchPaths _paths;
 
@@ -46,6 +49,23 @@ internal sealed class PostgresDatasetStore : IDatasetStore
         return true;
     }
 
+    /// <summary>A session advisory lock on a connection of its own, held until disposed; a node that dies loses it with its connection.</summary>
+    public IDisposable LockSeeding()
+    {
+        var connection = PostgresRetry.Run(_db.DataSource.OpenConnection);
+        try
+        {
+            using var command = connection.Command(null, "select pg_advisory_lock($1)", SeedingLock);
+            command.ExecuteNonQuery();
+            return new Held(connection);
+        }
+        catch
+        {
+            connection.Dispose();
+            throw;
+        }
+    }
+
     public bool SamplesSeeded() =>
         _db.DataSource.Command("select 1 from meta where key = $1", SeededKey).Query(_ => true).Count > 0;
 
@@ -55,4 +75,21 @@ internal sealed class PostgresDatasetStore : IDatasetStore
 
     private static DatasetRecord Read(string json) =>
         JsonSerializer.Deserialize<DatasetRecord>(json, WorkbenchJson.Options) ?? throw new InvalidDataException("A dataset row is empty.");
+
+    private sealed class Held(Npgsql.NpgsqlConnection connection) : IDisposable
+    {
+        public void Dispose()
+        {
+            try
+            {
+                using var unlock = connection.Command(null, "select pg_advisory_unlock($1)", SeedingLock);
+                unlock.ExecuteNonQuery();
+            }
+            catch (Npgsql.NpgsqlException)
+            {
+                // The connection is gone, and the server released the lock with it.
+            }
+            connection.Dispose();
+        }
+    }
 }

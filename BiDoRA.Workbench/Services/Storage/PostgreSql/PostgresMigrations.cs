@@ -21,6 +21,12 @@ internal static class PostgresMigrations
         (2, "run leases", """
             create table run_leases (run_id text primary key, holder text not null, attempt uuid not null, expires_at timestamptz not null);
             """),
+        // 3 … 9: stores.
+        (3, "model library and downloads", """
+            create table model_library (kind text not null, name text not null, added_at timestamptz not null, json text not null, primary key (kind, name));
+            create table model_downloads (name text primary key, holder text not null, status text not null, updated_at timestamptz not null,
+                cancel_requested boolean not null default false, json text not null);
+            """),
         // 10 … 19: cluster jobs other than training.
         (10, "inference jobs", """
             create table inference_jobs (id text primary key, kind text not null, target text not null, queue text not null, status text not null,
