@@ -58,10 +58,13 @@ internal sealed class ResumeReplay
                 unrecorded = new CheckpointSaved(resumed.Step, resumed.Path) { Time = SavedAt(resumed.Path) };
             }
         }
+        // Steps past the checkpoint stored before its event come from an earlier attempt that got further than the one
+        // that wrote this checkpoint (a resumed attempt cancelled while it was still replaying): the new attempt
+        // reports them again as well.
         var expected = new Queue<(Type, int)>();
-        for (var i = anchor + 1; i < stored.Count; i++)
+        for (var i = 0; i < stored.Count; i++)
         {
-            if (StepOf(stored[i].Event) is { } step) expected.Enqueue((stored[i].Event.GetType(), step));
+            if (StepOf(stored[i].Event) is { } step && (i > anchor || step > checkpoint?.Step)) expected.Enqueue((stored[i].Event.GetType(), step));
         }
         return new ResumeReplay(expected, unrecorded);
     }

@@ -47,6 +47,25 @@ public sealed class ResumeReplayTests
     }
 
     [Fact]
+    public void A_resume_cancelled_while_it_replayed_leaves_the_steps_it_had_not_reached_again_to_the_next_one()
+    {
+        // The first attempt dies after step 10 (checkpoint 8); the second resumes from 8 and is cancelled after
+        // replaying step 9, writing its cancel checkpoint at 9; the third resumes from 9.
+        var first = Attempt(null).TakeWhile(e => ResumeReplay.StepOf(e) is not > 10).ToList();
+        var stored = first.ToList();
+        var second = ResumeReplay.After(Number(stored).ToList(), (8, "step-8"));
+        stored.AddRange(Attempt(8).TakeWhile(e => ResumeReplay.StepOf(e) is not > 9).Where(e => !second.IsReplayed(e)));
+        stored.AddRange([new CheckpointSaved(9, "step-9"), new RunCancelled(9, "step-9")]);
+
+        var third = ResumeReplay.After(Number(stored).ToList(), (9, "step-9"));
+        var all = stored.Concat(Attempt(9).Where(e => !third.IsReplayed(e))).ToList();
+
+        Assert.Equal(0, third.Remaining);
+        Assert.Equal(Enumerable.Range(1, Steps), all.OfType<StepCompleted>().Select(s => s.Step));
+        Assert.Equal([5, 10, 15, 20, Steps], all.OfType<Evaluated>().Select(e => e.Step));
+    }
+
+    [Fact]
     public void Attempt_level_events_always_pass()
     {
         var stored = Number(Attempt(null).Take(10)).ToList();
