@@ -113,6 +113,7 @@ public sealed class EnsembleAndCalibrationTests(EnsembleAndCalibrationTests.Trai
 
         // The downloaded CSV carries the same numbers, as `predict --sweep` writes them.
         page.Find("button[data-testid=predict-download]").Click();
+        page.WaitForAssertion(() => Assert.NotEmpty(_context.JSInterop.Invocations["bidoraWorkbench.download"]));
         var download = _context.JSInterop.Invocations["bidoraWorkbench.download"].Last();
         Assert.EndsWith("-lora-ensemble.csv", (string)download.Arguments[0]!);
         var lines = ((string)download.Arguments[1]!).Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries);
