@@ -6,10 +6,12 @@ namespace BiDoRA.Engine.Evaluation;
 /// </summary>
 public static class MetricCatalog
 {
-    // Per task family, the run page's order: the headline, then its companions (MCC stays honest on unbalanced
-    // classes; Spearman asks for the ranking that screening needs).
-    private static readonly string[] ClassificationProminence = ["mcc", "accuracy", "roc_auc", "f1_macro", "f1_weighted"];
-    private static readonly string[] RegressionProminence = ["spearman", "pearson", "r2", "mse", "rmse", "mae"];
+    // Per task family, the run page's order: the headline, then its companions. One headline per task, the paper's
+    // lead column (accuracy, MSE), so that what lists show, what selects a checkpoint and what compare tests are the
+    // same number and can be set beside the paper's tables; MCC (honest on unbalanced classes) and Spearman (the
+    // ranking that screening needs) come right after it.
+    private static readonly string[] ClassificationProminence = ["accuracy", "mcc", "roc_auc", "f1_macro", "f1_weighted"];
+    private static readonly string[] RegressionProminence = ["mse", "spearman", "pearson", "r2", "rmse", "mae"];
     private static readonly string[] PretrainingProminence = ["perplexity", "base_perplexity"];
     private const int Unranked = 10;
     private const int ShownByDefault = 4;
@@ -25,11 +27,17 @@ public static class MetricCatalog
     /// <summary>Error-like metrics (mse, rmse, mae, loss) are better lower; everything else higher.</summary>
     public static bool HigherIsBetter(string metric) => !LowerIsBetter.Contains(metric);
 
-    /// <summary>The metric that picks the best checkpoint (--select best) and that early stopping watches: the paper's lead column, <see cref="Primary"/>.</summary>
-    public static string Selection(Data.TaskKind task) => Primary(task);
+    /// <summary>The metric that picks the best checkpoint (--select best) and that early stopping watches: the headline (see Headline(TaskKind?)).</summary>
+    public static string Selection(Data.TaskKind task) => Headline(task);
 
-    /// <summary>The metric a run is summarised by in lists and headers: MCC for classification, Spearman for regression.</summary>
+    /// <summary>
+    /// The one metric a task is judged by: lists and headers summarise a run with it, --select best picks on it and
+    /// compare tests it by default. Accuracy for classification, MSE for regression (the BiDoRA paper's lead columns).
+    /// </summary>
     public static string Headline(Data.TaskKind? task) => (task == Data.TaskKind.Regression ? RegressionProminence : ClassificationProminence)[0];
+
+    /// <summary>The metric charts and reports show beside the headline: MCC for classification, Spearman for regression.</summary>
+    public static string Companion(Data.TaskKind? task) => (task == Data.TaskKind.Regression ? RegressionProminence : ClassificationProminence)[1];
 
     /// <summary>The headline among <paramref name="metrics"/> when the task is not at hand (the most prominent one), or null.</summary>
     public static string? Headline(IEnumerable<string> metrics) =>
@@ -44,9 +52,6 @@ public static class MetricCatalog
 
     /// <summary>The few metrics shown at first (charts, progress lines); the rest are a click away.</summary>
     public static bool IsProminent(string metric) => Prominence(metric) < ShownByDefault;
-
-    /// <summary>The column the BiDoRA paper leads with: accuracy for classification, MSE for regression (comparisons test it by default).</summary>
-    public static string Primary(Data.TaskKind? task) => task == Data.TaskKind.Regression ? "mse" : "accuracy";
 
     /// <summary>Known metrics in the paper's order, then any others alphabetically.</summary>
     public static IReadOnlyList<string> Sort(IEnumerable<string> metrics) =>

@@ -43,7 +43,7 @@ public static class RunComparison
 
         var rows = loaded.Select(l => Row(l.Run, l.Results, l.Error, MetricsOf)).ToList();
         var metrics = MetricCatalog.Sort(rows.SelectMany(r => r.Metrics.Keys));
-        var primary = options.Metric ?? MetricCatalog.Primary(task);
+        var primary = options.Metric ?? MetricCatalog.Headline(task);
         if (options.Metric is { } requested && !metrics.Contains(requested) && completed.Count > 0)
         {
             throw new ArgumentException($"No compared run reports the metric '{requested}'; they report {string.Join(", ", metrics)}.", "metric");

@@ -60,7 +60,7 @@ internal static class ModelCard
           .Append(results.Task == TaskKind.Regression ? ")" : ", stratified by class)").Append(plan.Method == AdapterMethod.BiDora ? "; BiDoRA trains the magnitudes on it at the upper level.\n" : ".\n");
         var retrain = plan.Method == AdapterMethod.BiDora ? plan.RetrainSteps ?? plan.Steps ?? 0 : 0;
         sb.Append("- **Selection:** ").Append(plan.Select == SelectionRule.Best
-                ? $"the weights at the best {Evaluation.MetricCatalog.Primary(results.Task)} on a selection split of {P(plan.SelectionFraction)} of the training rows that no method trains on"
+                ? $"the weights at the best {Evaluation.MetricCatalog.Headline(results.Task)} on a selection split of {P(plan.SelectionFraction)} of the training rows that no method trains on"
                 : "the weights of the last step (a fixed step budget; no data is spent on choosing)")
           .Append(results.BestStep is { } best ? $" (step {best} of {results.Steps ?? 0})" : "").Append(", evaluated every ").Append(plan.EvalEvery.ToString(CultureInfo.InvariantCulture)).Append(" steps")
           .Append(retrain > 0 ? $"; BiDoRA retrains for {retrain} steps on all training data with the magnitudes fixed" : "")

@@ -79,10 +79,9 @@ internal static class HtmlReport
         }
         html.Append(SvgChart.Plot("Loss", "step", "loss", lossSeries));
         var task = results?.Task ?? data.Plan?.Task;
-        var primary = MetricCatalog.Primary(task);
         var evaluations = data.Evaluations.Where(e => e.Split is "validation" or "selection").ToList();
         var metricSeries = new List<SvgChart.Series>();
-        foreach (var (metric, i) in new[] { primary, MetricCatalog.Headline(task) }.Select((m, i) => (m, i)))
+        foreach (var (metric, i) in new[] { MetricCatalog.Headline(task), MetricCatalog.Companion(task) }.Select((m, i) => (m, i)))
         {
             var points = evaluations.Where(e => e.Metrics.ContainsKey(metric)).Select(e => ((double)e.Step, e.Metrics[metric])).ToList();
             if (points.Count > 0) metricSeries.Add(new(metric, points, SvgChart.Palette[2 + i], Markers: true));

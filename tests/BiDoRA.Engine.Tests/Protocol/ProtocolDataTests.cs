@@ -68,7 +68,7 @@ public sealed class ProtocolDataTests
         Assert.True((plan with { Method = AdapterMethod.BiDora, DetachNorm = true }).DetachesNorm);
         Assert.True((plan with { Method = AdapterMethod.Dora }).ToAdapterOptions().DetachNorm);
         Assert.Null(typeof(RunPlan).GetProperty("Bf16"));                          // read nowhere, so removed
-        Assert.Equal("accuracy", Engine.Evaluation.MetricCatalog.Primary(TaskKind.Binary));
+        Assert.Equal("accuracy", Engine.Evaluation.MetricCatalog.Headline(TaskKind.Binary));
     }
 
     [Fact]

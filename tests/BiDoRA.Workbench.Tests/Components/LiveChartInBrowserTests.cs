@@ -55,7 +55,7 @@ public sealed class LiveChartInBrowserTests : IAsyncLifetime
         Assert.Equal(1.0 / 7, loss[0].Y[6]!.Value, 12);
         Assert.Equal(1.5 / 7, loss[1].Y[6]!.Value, 12);
         var metrics = await TracesAsync(page, "metrics-chart");
-        Assert.Equal(["mcc", "accuracy"], metrics.Select(t => t.Name));
+        Assert.Equal(["accuracy", "mcc"], metrics.Select(t => t.Name));
         Assert.Equal(Enumerable.Range(1, 10).Select(i => i * 1000.0), metrics[0].X);
         await Assertions.Expect(page.Locator("[data-testid=magnitude-chart] .main-svg").First).ToBeVisibleAsync();
         await Assertions.Expect(page.Locator("[data-status]")).ToHaveAttributeAsync("data-status", "Completed", new() { Timeout = 30_000 });

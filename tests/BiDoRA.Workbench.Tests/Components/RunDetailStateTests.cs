@@ -91,7 +91,7 @@ public sealed class RunDetailStateTests
 
         var points = state.Apply(new Evaluated(20, "validation", metrics, [])).Points;
 
-        Assert.Equal(["mcc", "accuracy", "f1_weighted", "loss"], points.Select(p => p.Series.Name));
+        Assert.Equal(["accuracy", "mcc", "f1_weighted", "loss"], points.Select(p => p.Series.Name));
         Assert.Equal([false, false, true, true], points.Select(p => p.Series.Hidden));
         Assert.All(points, p => Assert.Equal((RunChart.Metrics, 20, "lines+markers"), (p.Chart, p.Step, p.Series.Mode)));
         // Test-split evaluations are shown once the run completes, not on the validation chart.

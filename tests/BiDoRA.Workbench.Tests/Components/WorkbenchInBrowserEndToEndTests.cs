@@ -103,7 +103,7 @@ public sealed class WorkbenchInBrowserEndToEndTests : IAsyncLifetime
 
         await GotoAsync(page, "/runs");
         await Assertions.Expect(page.Locator("[data-testid=runs-table]")).ToContainTextAsync("BBP BiDoRA");
-        await Assertions.Expect(page.Locator("[data-testid=runs-table]")).ToContainTextAsync("mcc");
+        await Assertions.Expect(page.Locator("[data-testid=runs-table]")).ToContainTextAsync("accuracy");
         await Shot(page, "runs");
 
         // Predict: typing is checked as it happens; three BBP test peptides score with probabilities.
