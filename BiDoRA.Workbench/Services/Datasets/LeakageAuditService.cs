@@ -107,7 +107,15 @@ internal sealed class LeakageAuditService(IDatasetStore store, WorkbenchPaths pa
         await foreach (var id in _queue.Reader.ReadAllAsync(stoppingToken))
         {
             if (!_pending.TryRemove(id, out _)) continue;   // cancelled while queued
-            await AuditAsync(id, stoppingToken);
+            try
+            {
+                await AuditAsync(id, stoppingToken);
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                // An audit is advice: whatever breaks it (a store that is away) must not stop the workbench with it.
+                logger.LogError(e, "Leakage audit of dataset {DatasetId} failed.", id);
+            }
         }
     }
 
