@@ -24,8 +24,8 @@ internal sealed record EnsembleCalibration(string Group, int Members, Calibratio
 {
     /// <summary>What the report says about how the ensemble was built.</summary>
     public string Construction => CrossValidated
-        ? $"Per test row, the mean class probabilities of the {Group} runs whose test fold held it (one per seed, {MembersPerRow:0.#} on average), pooled over folds: no member scores a row it trained on."
-        : $"Per test row, the mean class probabilities of the {Members} {Group} runs, all scored on the same test split.";
+        ? "Each test row is scored by the mean class probabilities of the method's runs whose test fold held it (one per seed), pooled over folds: no member scores a row it trained on."
+        : "Each test row is scored by the mean class probabilities of all the method's runs, all scored on the same test split.";
 
     /// <summary>One per classification group with at least one completed run that wrote test probabilities; empty for regression.</summary>
     public static IReadOnlyList<EnsembleCalibration> Of(ComparisonResult comparison, IReadOnlyList<ComparedRun> compared)
