@@ -67,15 +67,16 @@ internal static class WorkbenchServices
         services.AddSingleton<RunStatusNotifier>();
         services.AddSingleton<RunEventHub>();
         services.AddSingleton<HubRunStreams>();
-        services.AddSingleton<IRunExecutor, EngineRunExecutor>();
         services.AddSingleton<RunFactory>();
         services.AddSingleton<RunEstimates>();
         services.AddSingleton<RunArtifacts>();
         services.AddSingleton<RunExports>();
         services.AddEvaluationServices();
-        services.AddSingleton<RunAttempt>();
         if (!cluster.Enabled)
         {
+            // Only embedded mode trains in this process; a cluster's web node has no executor at all.
+            services.AddSingleton<IRunExecutor, EngineRunExecutor>();
+            services.AddSingleton<RunAttempt>();
             services.AddHostedService<RunRecovery>();
             services.AddSingleton<RunQueue>();
             services.AddSingleton<IRunQueue>(sp => sp.GetRequiredService<RunQueue>());

@@ -39,6 +39,9 @@ public sealed class RunSettings
     public int? RetrainSteps { get; set; }
     public string? Device { get; set; }
 
+    /// <summary>Cluster mode: the workers' queue; null for the first queue a live worker serves.</summary>
+    public string? Queue { get; set; }
+
     /// <summary>
     /// The training settings for runs of <paramref name="methods"/>: adapter settings only when one of them has
     /// adapters, bi-level settings only when BiDoRA is among them. Dataset, name, method and seed are the caller's.
@@ -71,6 +74,7 @@ public sealed class RunSettings
             UpperValidationFraction = biLevel ? UpperValidationFraction : null,
             RetrainSteps = biLevel ? RetrainSteps : null,
             Device = string.IsNullOrWhiteSpace(Device) ? null : Device.Trim(),
+            Queue = string.IsNullOrWhiteSpace(Queue) ? null : Queue.Trim(),
         };
     }
 

@@ -30,6 +30,12 @@ public sealed class ClusterOptions
     /// <summary>How often Hangfire looks for new jobs in PostgreSQL.</summary>
     public TimeSpan QueuePollInterval { get; set; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>Typed or pasted predictions of at least this many sequences run on a worker (a file's, a scan, an ensemble always do).</summary>
+    public int PredictOnWorkerFrom { get; set; } = 100;
+
+    /// <summary>How often a web node looks at the record of a job it waits for (progress, result).</summary>
+    public TimeSpan JobPollInterval { get; set; } = TimeSpan.FromMilliseconds(250);
+
     public bool Enabled => !string.IsNullOrWhiteSpace(PostgreSql);
 
     /// <summary>Queues in the order a new run's default is picked from: the first one a live worker serves.</summary>

@@ -1,4 +1,9 @@
+using BiDoRA.Workbench.Services.Datasets;
+using BiDoRA.Workbench.Services.Design;
 using BiDoRA.Workbench.Services.Events;
+using BiDoRA.Workbench.Services.Jobs;
+using BiDoRA.Workbench.Services.Models;
+using BiDoRA.Workbench.Services.Predictions;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
 using BiDoRA.Workbench.Services.Storage.PostgreSql;
@@ -19,11 +24,15 @@ internal static class ClusterServiceCollection
     {
         services.AddClusterCore(cluster);
         services.AddHangfire(c => c.UseRecommendedSerializerSettings().UsePostgreSqlStorage(o => o.UseNpgsqlConnection(cluster.PostgreSql), StorageOptions(cluster)));
+        services.AddSingleton<LiveQueues>();
         services.AddSingleton<IRunQueue, HangfireRunQueue>();
+        services.AddSingleton<InferenceJobStore>();
+        // Predictions of files, scans and the other model-loading work go to workers: this node loads no model.
+        services.AddSingleton<IInferenceOffload, HangfireInference>();
         services.AddHostedService<RedisEventRelay>();
     }
 
-    /// <summary>A worker: the same stores and bus, and a Hangfire server that runs one training at a time on its device.</summary>
+    /// <summary>A worker: the same stores and bus, and a Hangfire server that runs one job (a training, a prediction, a scan) at a time on its device.</summary>
     public static void AddClusterWorker(this IServiceCollection services, ClusterOptions cluster, WorkerIdentity worker)
     {
         services.AddClusterCore(cluster);
@@ -31,6 +40,15 @@ internal static class ClusterServiceCollection
         services.AddSingleton<IRunExecutor, EngineRunExecutor>();
         services.AddSingleton<RunLeases>();
         services.AddTransient<RunJob>();
+        // Inference jobs run here with the embedded services (no offload registered: they work in-process).
+        services.AddSingleton<InferenceJobStore>();
+        services.AddSingleton<ModelDownloads>();
+        services.AddSingleton<ModelLibrary>();
+        services.AddSingleton<TrainedModelLibrary>();
+        services.AddSingleton<DatasetService>();
+        services.AddSingleton<PredictionService>();
+        services.AddSingleton<DesignService>();
+        services.AddTransient<InferenceJob>();
         services.AddHangfire(c => c.UseRecommendedSerializerSettings().UsePostgreSqlStorage(o => o.UseNpgsqlConnection(cluster.PostgreSql), StorageOptions(cluster)));
         services.AddHangfireServer(o =>
         {
@@ -63,6 +81,8 @@ internal static class ClusterServiceCollection
             o.LeaseDuration = cluster.LeaseDuration;
             o.CancelPollInterval = cluster.CancelPollInterval;
             o.QueuePollInterval = cluster.QueuePollInterval;
+            o.PredictOnWorkerFrom = cluster.PredictOnWorkerFrom;
+            o.JobPollInterval = cluster.JobPollInterval;
         });
     }
 

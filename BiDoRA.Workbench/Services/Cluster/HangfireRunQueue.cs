@@ -13,14 +13,14 @@ namespace BiDoRA.Workbench.Services.Cluster;
 /// where a worker on a GPU machine takes it. Nothing trains here. Cancel reaches the training worker through the run
 /// record, which the worker watches.
 /// </summary>
-internal sealed class HangfireRunQueue(IRunStore runs, RunEventHub events, IBackgroundJobClient jobs, JobStorage storage, ILogger<HangfireRunQueue> logger) : IRunQueue
+internal sealed class HangfireRunQueue(IRunStore runs, RunEventHub events, IBackgroundJobClient jobs, LiveQueues queues, ILogger<HangfireRunQueue> logger) : IRunQueue
 {
     public string? ActiveRunId => null;
 
     public RunRecord Enqueue(RunRecord draft)
     {
         var now = DateTimeOffset.UtcNow;
-        var queue = DefaultQueue();
+        var queue = draft.Queue ?? queues.Default();
         var queued = runs.Insert(draft with
         {
             Status = RunStatus.Queued,
@@ -82,7 +82,7 @@ internal sealed class HangfireRunQueue(IRunStore runs, RunEventHub events, IBack
                     Resume = true,
                     CancelRequested = false,
                     Error = null,
-                    Queue = r.Queue ?? DefaultQueue(),
+                    Queue = r.Queue ?? queues.Default(),
                 }
                 : r;
         })!;
@@ -100,23 +100,5 @@ internal sealed class HangfireRunQueue(IRunStore runs, RunEventHub events, IBack
         var id = run.Id;
         var job = jobs.Create(Job.FromExpression<RunJob>(j => j.ExecuteAsync(id, CancellationToken.None)), new EnqueuedState(run.Queue ?? ClusterOptions.KnownQueues[0]));
         logger.LogInformation("Run {RunId} queued on {Queue} as Hangfire job {Job}.", id, run.Queue, job);
-    }
-
-    /// <summary>The first known queue that a live worker serves; the first known queue when none is up yet.</summary>
-    private string DefaultQueue()
-    {
-        try
-        {
-            var live = storage.GetMonitoringApi().Servers()
-                .Where(s => s.Heartbeat is { } beat && DateTime.UtcNow - beat < TimeSpan.FromMinutes(1))
-                .SelectMany(s => s.Queues)
-                .ToHashSet(StringComparer.OrdinalIgnoreCase);
-            return ClusterOptions.KnownQueues.FirstOrDefault(live.Contains) ?? live.Order().FirstOrDefault() ?? ClusterOptions.KnownQueues[0];
-        }
-        catch (Exception ex)
-        {
-            logger.LogWarning("Could not list Hangfire's servers ({Message}); queueing on {Queue}.", ex.Message, ClusterOptions.KnownQueues[0]);
-            return ClusterOptions.KnownQueues[0];
-        }
     }
 }

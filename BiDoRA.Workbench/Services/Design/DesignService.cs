@@ -3,6 +3,7 @@ using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Design;
 using BiDoRA.Engine.Esm;
 using BiDoRA.Workbench.Services.Datasets;
+using BiDoRA.Workbench.Services.Jobs;
 using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Predictions;
 
@@ -13,8 +14,11 @@ namespace BiDoRA.Workbench.Services.Design;
 /// scores from a base model, integrated-gradients attributions and embedding maps. Runs are used through
 /// <see cref="PredictionService"/>'s predictor cache (one merged model per run for everything); finished scans and maps
 /// are cached per run weights and input. Invalid input throws <see cref="PredictionException"/> (InvalidInput) naming the field.
+/// On a cluster's web node (<paramref name="offload"/> set) everything that loads a model runs on a worker as a job,
+/// after the input is checked here.
 /// </summary>
-internal sealed class DesignService(PredictionService predictions, DatasetService datasets, ModelLibrary models, ILogger<DesignService> logger) : IDisposable
+internal sealed class DesignService(PredictionService predictions, DatasetService datasets, ModelLibrary models, Storage.WorkbenchPaths paths, ILogger<DesignService> logger,
+    IInferenceOffload? offload = null) : IDisposable
 {
     /// <summary>Most sequences an embedding map draws (the dataset's first rows).</summary>
     public const int MaxMapSequences = 1000;
@@ -29,6 +33,12 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
     {
         try
         {
+            if (offload is not null)
+            {
+                // A run's folder says without its model (a job could wait behind a training for hours); a trained model's needs loading.
+                if (predictions.WhyNotReady(runId) is null && TryStoredClasses(runId, out var stored)) return stored;
+                return await offload.RunAsync<string?, IReadOnlyList<string>?>(InferenceJobKind.ClassNames, runId, null, null, cancellationToken);
+            }
             return await predictions.UsePredictorAsync(runId, p => p.Task == TaskKind.Regression ? null : p.ClassNames, cancellationToken);
         }
         catch (PredictionException)
@@ -47,6 +57,12 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
             progress?.Report(1);
             return cached;
         }
+        if (offload is not null)
+        {
+            var remote = await offload.RunAsync<ScanRequest, ScanResult>(InferenceJobKind.Scan, runId, request, progress, cancellationToken);
+            _scans.Set(key, remote);
+            return remote;
+        }
         var scan = await predictions.UsePredictorAsync(runId, predictor =>
             Guard(() => new MutationalScanner([predictor], request.ClassName).Scan(wt, constraints, progress, cancellationToken), "className"), cancellationToken);
         logger.LogInformation("Scanned {Count} substitutions of a {Length}-residue sequence with run {RunId}.", scan.Cells.Count, wt.Length, runId);
@@ -59,6 +75,12 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
     {
         Guard(options.Validate, "options");
         var scan = await ScanAsync(runId, request, progress is null ? null : new Progress<double>(p => progress.Report(p * 0.5)), cancellationToken);
+        if (offload is not null)
+        {
+            // The scan above went to a worker too, whose cache usually still holds it: the design job's first half is then instant.
+            return await offload.RunAsync<DesignJobInput, DesignResult>(InferenceJobKind.Design, runId, new(request, options),
+                progress is null ? null : new Progress<double>(p => progress.Report(Math.Max(0.5, p))), cancellationToken);
+        }
         return await predictions.UsePredictorAsync(runId, predictor =>
             DesignSearch.Run(new MutationalScanner([predictor], request.ClassName), scan, options,
                 progress is null ? null : new Progress<double>(p => progress.Report(0.5 + p * 0.5)), cancellationToken), cancellationToken);
@@ -70,6 +92,7 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
     {
         var s = Guard(() => MutationalScanner.NormaliseSequence(sequence ?? ""), "sequence");
         if (steps is < 1 or > 1024) throw Invalid("steps", $"Steps must be between 1 and 1024, not {steps}.");
+        if (offload is not null) return offload.RunAsync<AttributionJobInput, AttributionResult>(InferenceJobKind.Attribution, runId, new(s, steps, className, baseline), null, cancellationToken);
         return predictions.UsePredictorAsync(runId, predictor =>
             Guard(() => ResidueAttributor.Explain(predictor, s, steps, className, baseline, cancellationToken), "className"), cancellationToken);
     }
@@ -83,6 +106,7 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
         if (string.IsNullOrWhiteSpace(variants)) throw Invalid("variants", "is required: variants such as A23G or A23G:K45R, or a ProteinGym CSV.");
         var entries = Guard(() => VariantList.Read(new MemoryStream(System.Text.Encoding.UTF8.GetBytes(variants)), "variants", wt), "variants");
         var folder = Guard(() => models.ResolveFolder(model.Trim()), "model");
+        if (offload is not null) return await offload.RunAsync<VariantScoreJobInput, VariantScoring>(InferenceJobKind.ScoreVariants, model.Trim(), new(wt, variants, method), progress, cancellationToken);
         return await Task.Run(() => Scorer(folder).Score(wt, entries, method, 8, progress, cancellationToken), cancellationToken);
     }
 
@@ -92,6 +116,12 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
         if (string.IsNullOrWhiteSpace(datasetId) || datasets.Get(datasetId) is not { } dataset) throw Invalid("datasetId", $"No dataset has the id '{datasetId}'.");
         var key = $"{predictions.WeightsStamp(runId)}|{dataset.Id}|{dataset.ContentHash}";
         if (_maps.TryGet(key, out var cached)) return cached;
+        if (offload is not null)
+        {
+            var remote = await offload.RunAsync<EmbeddingMapJobInput, EmbeddingMap>(InferenceJobKind.EmbeddingMap, runId, new(dataset.Id), progress, cancellationToken);
+            _maps.Set(key, remote);
+            return remote;
+        }
         var page = datasets.ReadRows(dataset.Id, 0, MaxMapSequences)!;
         var rows = page.Rows.Where(r => SequenceValidation.Of(r.Sequence).IsValid && r.Sequence.Length <= EsmTokenizer.MaxResidues).ToList();
         if (rows.Count < 2) throw Invalid("datasetId", $"Dataset '{dataset.Name}' has fewer than 2 usable sequences to map.");
@@ -126,6 +156,24 @@ internal sealed class DesignService(PredictionService predictions, DatasetServic
     {
         _scans.Forget(runId + "|");
         _maps.Forget(runId + "|");
+    }
+
+    /// <summary>A run's classes as its run.json records them (null for regression); false for a trained model, or when the folder does not say.</summary>
+    private bool TryStoredClasses(string runId, out IReadOnlyList<string>? classes)
+    {
+        classes = null;
+        if (TrainedModelLibrary.IsTrainedModelId(runId)) return false;
+        try
+        {
+            var results = Engine.Evaluation.RunResults.Read(paths.RunFolder(runId));
+            if (results.Task == TaskKind.Regression) return true;
+            classes = results.ClassNames;
+            return classes is { Count: > 0 };
+        }
+        catch (Exception e) when (e is InvalidDataException or IOException)
+        {
+            return false;
+        }
     }
 
     private ZeroShotScorer Scorer(string folder)

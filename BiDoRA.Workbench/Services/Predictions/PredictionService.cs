@@ -5,6 +5,7 @@ using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Prediction;
 using BiDoRA.Engine.RunFolders;
 using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Services.Jobs;
 using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
@@ -18,9 +19,11 @@ namespace BiDoRA.Workbench.Services.Predictions;
 /// (base model with the adapter merged, and the head) is loaded from the run's folder once and kept in a small cache;
 /// it is the predictor's own copy, separate from anything a training run holds. An imported trained model (PEFT adapter
 /// or merged transformers folder) predicts the same way under its id, "trained:" + name, wherever a run id is taken.
-/// Safe to call from many threads.
+/// Safe to call from many threads. On a cluster's web node (<paramref name="offload"/> set) files, ensembles and long
+/// lists are predicted by a worker instead; input is checked here first either way, so bad input fails alike.
 /// </summary>
-internal sealed class PredictionService(IRunStore runs, ISweepStore sweeps, TrainedModelLibrary trained, WorkbenchPaths paths, IOptions<WorkbenchOptions> options, ILogger<PredictionService> logger) : IDisposable
+internal sealed class PredictionService(IRunStore runs, ISweepStore sweeps, TrainedModelLibrary trained, WorkbenchPaths paths, IOptions<WorkbenchOptions> options,
+    ILogger<PredictionService> logger, IInferenceOffload? offload = null) : IDisposable
 {
     private readonly PredictorCache _predictors = new(options.Value.PredictorCacheSize);
 
@@ -65,7 +68,7 @@ internal sealed class PredictionService(IRunStore runs, ISweepStore sweeps, Trai
             else notShown++;
         }
         if (issues.Count > 0) throw Invalid("sequences", issues, notShown);
-        return await PredictCoreAsync(run, sequences, cancellationToken);
+        return await PredictHereOrOnWorkerAsync(run, sequences, false, cancellationToken);
     }
 
     /// <summary>Parses pasted text (FASTA or lines) and predicts it.</summary>
@@ -74,7 +77,7 @@ internal sealed class PredictionService(IRunStore runs, ISweepStore sweeps, Trai
         var run = ReadyRun(runId);
         var parsed = ParseText(text);
         Check(parsed, "text");
-        return await PredictCoreAsync(run, parsed.Sequences, cancellationToken);
+        return await PredictHereOrOnWorkerAsync(run, parsed.Sequences, false, cancellationToken);
     }
 
     /// <summary>
@@ -86,7 +89,7 @@ internal sealed class PredictionService(IRunStore runs, ISweepStore sweeps, Trai
         var run = ReadyRun(runId);
         var parsed = await ReadFileAsync(content, fileName, cancellationToken);
         Check(parsed, "file");
-        return await PredictCoreAsync(run, parsed.Sequences, cancellationToken);
+        return await PredictHereOrOnWorkerAsync(run, parsed.Sequences, true, cancellationToken);
     }
 
     private async Task<ParsedSequences> ReadFileAsync(Stream content, string fileName, CancellationToken cancellationToken)
@@ -186,6 +189,12 @@ internal sealed class PredictionService(IRunStore runs, ISweepStore sweeps, Trai
     private async Task<EnsemblePredictions> EnsembleCoreAsync(SweepRecord sweep, string name, IReadOnlyList<RunRecord> members, IReadOnlyList<SequenceInput> sequences, CancellationToken cancellationToken)
     {
         var raw = sequences.Select(s => s.Sequence).ToList();
+        if (offload is not null)
+        {
+            // Several models loaded in turn: a worker's job, never the web node's. The worker numbers the rows; the ids given here name them.
+            var done = await offload.RunAsync<EnsembleJobInput, EnsemblePredictions>(InferenceJobKind.EnsemblePredict, sweep.Id, new(name, raw), null, cancellationToken);
+            return done with { Predictions = done.Predictions.Select((p, i) => p with { Id = sequences[i].Id }).ToList() };
+        }
         var result = await Task.Run(() =>
         {
             try
@@ -249,6 +258,11 @@ internal sealed class PredictionService(IRunStore runs, ISweepStore sweeps, Trai
             using (lease) return work(lease.Predictor);
         }, cancellationToken);
     }
+
+    private Task<RunPredictions> PredictHereOrOnWorkerAsync(Target run, IReadOnlyList<SequenceInput> sequences, bool file, CancellationToken cancellationToken) =>
+        offload is not null && (file || sequences.Count >= offload.PredictFrom)
+            ? offload.RunAsync<IReadOnlyList<SequenceInput>, RunPredictions>(InferenceJobKind.Predict, run.Id, sequences, null, cancellationToken)
+            : PredictCoreAsync(run, sequences, cancellationToken);
 
     private Task<RunPredictions> PredictCoreAsync(Target run, IReadOnlyList<SequenceInput> sequences, CancellationToken cancellationToken) =>
         UseAsync(run, predictor =>

@@ -47,6 +47,9 @@ public sealed record NewRunRequest
     public double? SelectionFraction { get; init; }
     public string? Device { get; init; }
 
+    /// <summary>Cluster mode: the queue the run waits in (gpu, cpu, or any a worker serves); default: the first queue a live worker serves. Embedded mode has one queue and ignores it.</summary>
+    public string? Queue { get; init; }
+
     /// <summary>"fineTune" (default) or "pretrain": continue the masked-LM training on the dataset's sequences.</summary>
     public string? Kind { get; init; }
 

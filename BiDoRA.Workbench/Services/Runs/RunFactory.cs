@@ -3,9 +3,11 @@ using BiDoRA.Engine.Adapters;
 using BiDoRA.Engine.Checkpoints;
 using BiDoRA.Engine.Esm;
 using BiDoRA.Engine.Training;
+using BiDoRA.Workbench.Services.Cluster;
 using BiDoRA.Workbench.Services.Datasets;
 using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Storage;
+using Microsoft.Extensions.Options;
 
 namespace BiDoRA.Workbench.Services.Runs;
 
@@ -13,7 +15,7 @@ namespace BiDoRA.Workbench.Services.Runs;
 /// Checks a <see cref="NewRunRequest"/> field by field and turns it into a run: its own folder with a copy of the
 /// dataset (so deleting the dataset later never breaks the run) and a complete <see cref="RunPlan"/>.
 /// </summary>
-internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths paths, ModelLibrary models)
+internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths paths, ModelLibrary models, IOptions<ClusterOptions> cluster)
 {
     /// <summary>Field name (as in JSON) → messages; empty when the request is valid.</summary>
     /// <remarks>Checks what only the workbench knows (datasets, models, enumeration names, run kinds) and leaves the settings to <see cref="RunPlanValidator"/>.</remarks>
@@ -49,6 +51,8 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
             foreach (var message in messages) Fail(field, message);
         }
 
+        if (request.Queue is { } queue && !QueueName().IsMatch(queue.Trim())) Fail("queue", "use lower-case letters, digits, '_' and '-' (at most 50), e.g. gpu or cpu.");
+
         CheckEnum<RunKind>(request.Kind, "kind", Fail);
         if (IsPretraining(request))
         {
@@ -81,7 +85,9 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
 
         var kind = plan.Kind == RunKind.Pretrain ? $"pretrain {plan.Method.ToString().ToLowerInvariant()}" : plan.Method.ToString().ToLowerInvariant();
         var name = string.IsNullOrWhiteSpace(request.Name) ? $"{kind} · {dataset.Name}" : request.Name.Trim();
-        return new RunRecord { Id = id, Name = name, DatasetId = dataset.Id, Plan = plan, CreatedAt = DateTimeOffset.UtcNow };
+        // Null: the cluster's queue picks the first queue a live worker serves when the run is queued.
+        var queue = cluster.Value.Enabled && !string.IsNullOrWhiteSpace(request.Queue) ? request.Queue.Trim() : null;
+        return new RunRecord { Id = id, Name = name, DatasetId = dataset.Id, Plan = plan, CreatedAt = DateTimeOffset.UtcNow, Queue = queue };
     }
 
     /// <summary>The plan a valid request would run, without creating anything (for estimates before starting).</summary>
@@ -175,6 +181,10 @@ internal sealed partial class RunFactory(IDatasetStore datasets, WorkbenchPaths 
         var cleaned = NameCharacters().Replace(raw, "-").Trim('-', '.', '_');
         return cleaned.Length > 128 ? cleaned[..128] : cleaned;
     }
+
+    /// <summary>Hangfire's rule for queue names.</summary>
+    [GeneratedRegex("^[a-z0-9_-]{1,50}$", RegexOptions.CultureInvariant)]
+    private static partial Regex QueueName();
 
     [GeneratedRegex("[^A-Za-z0-9._-]+", RegexOptions.CultureInvariant)]
     private static partial Regex NameCharacters();

@@ -101,4 +101,16 @@ public sealed class RunsApiValidationTests : IAsyncLifetime
         Assert.True(File.Exists(run.Plan.DatasetPath));
         await _server.WaitForStatusAsync(run.Id, BiDoRA.Workbench.Services.Runs.RunStatus.Completed);
     }
+
+    [Fact]
+    public async Task Embedded_mode_has_one_queue_so_a_named_queue_is_checked_then_ignored()
+    {
+        var dataset = _server.AddDataset();
+        var run = await _server.CreateRunAsync(dataset.Id, new { queue = "gpu" });
+        Assert.Null(run.Queue);
+        Assert.Null(_server.Services.GetService<BiDoRA.Workbench.Services.Jobs.IInferenceOffload>());
+        using var response = await _server.Http.PostAsJsonAsync("/api/runs", new { datasetId = dataset.Id, queue = "GPU box" });
+        Assert.Equal(["queue"], (await Problem.ReadAsync(response)).Fields);
+        await _server.WaitForStatusAsync(run.Id, BiDoRA.Workbench.Services.Runs.RunStatus.Completed);
+    }
 }

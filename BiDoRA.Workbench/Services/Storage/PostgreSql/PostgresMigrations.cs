@@ -21,5 +21,11 @@ internal static class PostgresMigrations
         (2, "run leases", """
             create table run_leases (run_id text primary key, holder text not null, attempt uuid not null, expires_at timestamptz not null);
             """),
+        // 10 … 19: cluster jobs other than training.
+        (10, "inference jobs", """
+            create table inference_jobs (id text primary key, kind text not null, target text not null, queue text not null, status text not null,
+              progress double precision not null default 0, worker text, problem text, field text, error text,
+              cancel_requested boolean not null default false, created_at timestamptz not null, started_at timestamptz, ended_at timestamptz);
+            """),
     ];
 }
