@@ -40,6 +40,12 @@ public sealed class WorkbenchOptions
     /// <summary>A batch this large is written at once.</summary>
     public int EventFlushBatchSize { get; set; } = 50;
 
+    /// <summary>The mmseqs executable for the leakage audit; null: BIDORA_MMSEQS, then PATH.</summary>
+    public string? MmseqsPath { get; set; }
+
+    /// <summary>The leakage audit warns about test sequences at least this identical to a training sequence.</summary>
+    public double LeakageThreshold { get; set; } = 0.9;
+
     public const string SharedDirectoryKey = "Workbench:SharedDirectory";
 
     /// <summary>

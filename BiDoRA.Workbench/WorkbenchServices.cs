@@ -56,6 +56,8 @@ internal static class WorkbenchServices
         services.AddSingleton<ModelLibrary>();
         services.AddSingleton<TrainedModelLibrary>();
         services.AddSingleton<DatasetService>();
+        services.AddSingleton<LeakageAuditService>();
+        services.AddHostedService(sp => sp.GetRequiredService<LeakageAuditService>());
         services.AddHostedService<SampleSeeder>();
         services.AddSingleton<PredictionService>();
         services.AddSingleton<Services.Design.DesignService>();

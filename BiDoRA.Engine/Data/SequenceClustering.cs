@@ -21,9 +21,11 @@ public static class SequenceClustering
         + "or set BIDORA_MMSEQS to the mmseqs executable; until then use the random split.";
 
     /// <summary>The mmseqs executable, or null when none is found.</summary>
-    public static string? Executable()
+    /// <param name="configured">A path a caller's settings name; when given, it alone is looked at.</param>
+    public static string? Executable(string? configured = null)
     {
-        if (Environment.GetEnvironmentVariable("BIDORA_MMSEQS") is { Length: > 0 } configured) return File.Exists(configured) ? configured : null;
+        if (configured is { Length: > 0 }) return File.Exists(configured) ? configured : null;
+        if (Environment.GetEnvironmentVariable("BIDORA_MMSEQS") is { Length: > 0 } fromEnvironment) return File.Exists(fromEnvironment) ? fromEnvironment : null;
         foreach (var dir in (Environment.GetEnvironmentVariable("PATH") ?? "").Split(Path.PathSeparator, StringSplitOptions.RemoveEmptyEntries))
         {
             var candidate = Path.Combine(dir, "mmseqs");
@@ -57,9 +59,10 @@ public static class SequenceClustering
     /// <summary>
     /// For every query sequence, the identity of its nearest target sequence: identical residues over the query's
     /// length (MMseqs2's fident × alignment length / query length), 1 for an exact copy, 0 where MMseqs2 finds no hit.
+    /// An <c>executable</c> given is used instead of BIDORA_MMSEQS or PATH.
     /// </summary>
     /// <exception cref="HomologyToolException">MMseqs2 is missing or failed.</exception>
-    public static double[] NearestIdentity(IReadOnlyList<string> queries, IReadOnlyList<string> targets, CancellationToken ct = default)
+    public static double[] NearestIdentity(IReadOnlyList<string> queries, IReadOnlyList<string> targets, CancellationToken ct = default, string? executable = null)
     {
         var nearest = new double[queries.Count];
         if (queries.Count == 0 || targets.Count == 0) return nearest;
@@ -68,7 +71,7 @@ public static class SequenceClustering
         var q = work.Fasta("queries.fasta", queries);
         var t = work.Fasta("targets.fasta", targets);
         var hits = Path.Combine(work.Path, "hits.m8");
-        Run(ct, "easy-search", q, t, hits, Path.Combine(work.Path, "tmp"), "--format-output", "query,target,fident,alnlen,qlen",
+        RunWith(executable, ct, "easy-search", q, t, hits, Path.Combine(work.Path, "tmp"), "--format-output", "query,target,fident,alnlen,qlen",
             "-s", "7.5", "--threads", "1", "-v", "1");
         foreach (var line in File.Exists(hits) ? File.ReadLines(hits) : [])
         {
@@ -86,9 +89,11 @@ public static class SequenceClustering
     private static int? Index(string id) =>
         id.Length > 1 && id[0] == 's' && int.TryParse(id.AsSpan(1), NumberStyles.None, CultureInfo.InvariantCulture, out var i) ? i : null;
 
-    private static void Run(CancellationToken ct, params string[] arguments)
+    private static void Run(CancellationToken ct, params string[] arguments) => RunWith(null, ct, arguments);
+
+    private static void RunWith(string? configured, CancellationToken ct, params string[] arguments)
     {
-        var exe = Executable() ?? throw new HomologyToolException(InstallHint);
+        var exe = Executable(configured) ?? throw new HomologyToolException(configured is { Length: > 0 } ? $"{configured} does not exist. " + InstallHint : InstallHint);
         var start = new ProcessStartInfo(exe) { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
         foreach (var a in arguments) start.ArgumentList.Add(a);
         using var process = Process.Start(start) ?? throw new HomologyToolException($"{exe} could not be started.");

@@ -28,6 +28,15 @@ internal static class DatasetsApi
         datasets.MapGet("/{id}/statistics", GetStatistics)
             .WithName("GetDatasetStatistics")
             .WithSummary("Rows per split, class balance or label histogram, length histogram, residue composition");
+        datasets.MapGet("/{id}/audit", GetAudit)
+            .WithName("GetDatasetAudit")
+            .WithSummary("The leakage audit: per test sequence the identity of its nearest training sequence (MMseqs2), as a histogram, with a warning at or above 'threshold' (default Workbench:LeakageThreshold, 0.9)");
+        datasets.MapPost("/{id}/audit", StartAudit)
+            .WithName("StartDatasetAudit")
+            .WithSummary("Run the leakage audit again (in the background)");
+        datasets.MapPost("/{id}/audit/cancel", CancelAudit)
+            .WithName("CancelDatasetAudit")
+            .WithSummary("Stop a queued or running leakage audit");
         datasets.MapDelete("/{id}", DeleteDataset)
             .WithName("DeleteDataset")
             .WithSummary("Delete a dataset (runs made from it keep their own copy)");
@@ -87,6 +96,28 @@ internal static class DatasetsApi
 
     public static async Task<Results<Ok<DatasetStatistics>, ProblemHttpResult>> GetStatistics(string id, DatasetService datasets, CancellationToken cancellationToken) =>
         await datasets.GetStatisticsAsync(id, cancellationToken) is { } statistics ? TypedResults.Ok(statistics) : NotFound(id);
+
+    /// <param name="threshold">Identity in (0, 1] from which test sequences count as leaked.</param>
+    public static Results<Ok<LeakageAuditView>, ProblemHttpResult> GetAudit(string id, LeakageAuditService audits, double? threshold)
+    {
+        if (threshold is not null and (<= 0 or > 1 or double.NaN)) return ApiProblems.Validation(new Dictionary<string, string[]> { ["threshold"] = ["must be in (0, 1], e.g. 0.9."] });
+        return audits.View(id, threshold) is { } view ? TypedResults.Ok(view) : NotFound(id);
+    }
+
+    public static Results<Accepted<LeakageAuditView>, ProblemHttpResult> StartAudit(string id, DatasetService datasets, LeakageAuditService audits)
+    {
+        if (datasets.Get(id) is not { } dataset) return NotFound(id);
+        if (dataset.TestRows == 0 || dataset.TrainRows == 0) return ApiProblems.Validation(new Dictionary<string, string[]> { ["id"] = ["The dataset has no train/test split to audit."] });
+        audits.Enqueue(id);
+        return TypedResults.Accepted($"/api/datasets/{id}/audit", audits.View(id));
+    }
+
+    public static Results<Ok<LeakageAuditView>, ProblemHttpResult> CancelAudit(string id, LeakageAuditService audits)
+    {
+        if (audits.View(id) is null) return NotFound(id);
+        audits.Cancel(id);
+        return TypedResults.Ok(audits.View(id)!);
+    }
 
     public static Results<NoContent, ProblemHttpResult> DeleteDataset(string id, DatasetService datasets) =>
         datasets.Delete(id) ? TypedResults.NoContent() : NotFound(id);

@@ -106,6 +106,7 @@ internal static class CompareCommand
                     Comparison = result,
                     PairTests = ReportService.PairTests(compared, result, options),
                     Slopes = slopes,
+                    Calibration = EnsembleCalibration.Of(result, compared),
                 });
                 Directory.CreateDirectory(Path.GetDirectoryName(reportFile.FullName)!);
                 await File.WriteAllTextAsync(reportFile.FullName, html, ct);

@@ -64,5 +64,8 @@ public sealed record DatasetRecord
 
     public long SizeBytes { get; init; }
 
+    /// <summary>The leakage audit of the train/test split, once started (datasets with test rows only).</summary>
+    public LeakageAudit? Audit { get; init; }
+
     public DateTimeOffset CreatedAt { get; init; }
 }

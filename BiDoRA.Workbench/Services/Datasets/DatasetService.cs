@@ -10,7 +10,8 @@ namespace BiDoRA.Workbench.Services.Datasets;
 /// inspect without saving, list, rows page by page, statistics, delete, and the shipped samples.
 /// An import that fails stores nothing; datasets stored before are never touched by a later import.
 /// </summary>
-internal sealed class DatasetService(IDatasetStore store, WorkbenchPaths paths, ILogger<DatasetService> logger)
+/// <remarks>A cluster worker has no <paramref name="audits"/>: web nodes audit uploads, workers only read datasets.</remarks>
+internal sealed class DatasetService(IDatasetStore store, WorkbenchPaths paths, ILogger<DatasetService> logger, LeakageAuditService? audits = null)
 {
     /// <summary>Rows shown in an inspection's preview.</summary>
     public const int PreviewRows = 20;
@@ -72,6 +73,7 @@ internal sealed class DatasetService(IDatasetStore store, WorkbenchPaths paths, 
     /// <summary>Removes the dataset and its rows; runs made from it keep their own copy.</summary>
     public bool Delete(string id)
     {
+        audits?.Cancel(id);
         if (!store.Delete(id)) return false;
         _rows.Forget(id);
         _statistics.TryRemove(id, out _);
@@ -214,6 +216,8 @@ internal sealed class DatasetService(IDatasetStore store, WorkbenchPaths paths, 
         _statistics[stored.Id] = statistics;
         logger.LogInformation("Imported dataset {DatasetId} from {File}: {Rows} rows, {Task}.", stored.Id, fileName, stored.Rows, stored.Task);
         Changed?.Invoke();
+        // The audit runs in the background: the upload is stored and answered without waiting for MMseqs2.
+        audits?.Enqueue(stored.Id);
         return new DatasetImportOutcome { Dataset = stored, Warnings = result.Warnings, WarningsNotShown = result.WarningsNotShown };
     }
 

@@ -85,6 +85,7 @@ internal sealed class ReportService(IRunStore runs, SweepService sweeps, IRunEve
             Comparison = comparison,
             PairTests = PairTests(compared, comparison, options),
             Slopes = slopes,
+            Calibration = EnsembleCalibration.Of(comparison, compared),
         });
     }
 

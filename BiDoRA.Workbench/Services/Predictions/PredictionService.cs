@@ -9,6 +9,7 @@ using BiDoRA.Workbench.Services.Jobs;
 using BiDoRA.Workbench.Services.Models;
 using BiDoRA.Workbench.Services.Runs;
 using BiDoRA.Workbench.Services.Storage;
+using BiDoRA.Workbench.Services.Sweeps;
 using Microsoft.Extensions.Options;
 
 namespace BiDoRA.Workbench.Services.Predictions;
@@ -21,7 +22,7 @@ namespace BiDoRA.Workbench.Services.Predictions;
 /// Safe to call from many threads. On a cluster's web node (<paramref name="offload"/> set) files, ensembles and long
 /// lists are predicted by a worker instead; input is checked here first either way, so bad input fails alike.
 /// </summary>
-internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweeps, TrainedModelLibrary trained, WorkbenchPaths paths, IOptions<WorkbenchOptions> options,
+internal sealed class PredictionService(IRunStore runs, ISweepStore sweeps, TrainedModelLibrary trained, WorkbenchPaths paths, IOptions<WorkbenchOptions> options,
     ILogger<PredictionService> logger, IInferenceOffload? offload = null) : IDisposable
 {
     private readonly PredictorCache _predictors = new(options.Value.PredictorCacheSize);
@@ -86,20 +87,24 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
     public async Task<RunPredictions> PredictFileAsync(string runId, Stream content, string fileName, CancellationToken cancellationToken = default)
     {
         var run = ReadyRun(runId);
+        var parsed = await ReadFileAsync(content, fileName, cancellationToken);
+        Check(parsed, "file");
+        return await PredictHereOrOnWorkerAsync(run, parsed.Sequences, true, cancellationToken);
+    }
+
+    private async Task<ParsedSequences> ReadFileAsync(Stream content, string fileName, CancellationToken cancellationToken)
+    {
         var name = Path.GetFileName((fileName ?? "").Replace('\\', '/'));
         if (string.IsNullOrWhiteSpace(name)) name = "upload";
         var (stream, owned) = await SeekableStream.EnsureAsync(content, cancellationToken);
-        ParsedSequences parsed;
         try
         {
-            parsed = await Task.Run(() => SequenceFileReader.Read(stream, name, MaxSequences), cancellationToken);
+            return await Task.Run(() => SequenceFileReader.Read(stream, name, MaxSequences), cancellationToken);
         }
         finally
         {
             if (owned) await stream.DisposeAsync();
         }
-        Check(parsed, "file");
-        return await PredictHereOrOnWorkerAsync(run, parsed.Sequences, true, cancellationToken);
     }
 
     /// <summary>
@@ -112,34 +117,89 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
             p.Probabilities is { } probabilities ? classes.Select(c => probabilities.GetValueOrDefault(c, double.NaN)).ToList() : null)));
     }
 
+    /// <summary>The sweep's completed runs of <paramref name="method"/> that can predict: an ensemble's members (empty when none has finished).</summary>
+    /// <exception cref="PredictionException">No such sweep, or the method is not one of its methods.</exception>
+    public IReadOnlyList<RunRecord> EnsembleMembers(string sweepId, string? method) => Members(sweepId, method).Members;
+
     /// <summary>
     /// The sweep's completed runs of <paramref name="method"/> (its seeds and folds) predict together: each member
     /// loads, predicts and unloads in turn (one base model in memory at a time, none taken from the cache).
     /// </summary>
     /// <exception cref="PredictionException">No such sweep, no completed run of the method, or unusable sequences.</exception>
-    public async Task<EnsemblePredictions> PredictEnsembleAsync(string sweepId, string? method, IReadOnlyList<string> sequences, CancellationToken cancellationToken = default)
+    public Task<EnsemblePredictions> PredictEnsembleAsync(string sweepId, string? method, IReadOnlyList<string> sequences, CancellationToken cancellationToken = default) =>
+        PredictEnsembleAsync(sweepId, method, sequences.Select((s, i) => new SequenceInput($"seq{i + 1}", s ?? "", $"sequence {i + 1}")).ToList(), cancellationToken);
+
+    /// <inheritdoc cref="PredictEnsembleAsync(string, string?, IReadOnlyList{string}, CancellationToken)"/>
+    public async Task<EnsemblePredictions> PredictEnsembleAsync(string sweepId, string? method, IReadOnlyList<SequenceInput> sequences, CancellationToken cancellationToken = default)
+    {
+        var (sweep, name, members) = ReadyMembers(sweepId, method);
+        if (sequences.Count == 0) throw new PredictionException(PredictionProblem.InvalidInput, "sequences", "No sequences given.");
+        if (sequences.Count > MaxSequences) throw TooMany("sequences", $"{sequences.Count:N0} sequences");
+        var issues = sequences.Select((s, i) => (Check: SequenceValidation.Of(s.Sequence), Index: i)).Where(x => !x.Check.IsValid)
+            .Take(SequenceFileReader.MaxIssues).Select(x => new SequenceIssue(x.Index, sequences[x.Index].Id, sequences[x.Index].Location, "sequence", x.Check.Problem!, x.Check.Position)).ToList();
+        if (issues.Count > 0) throw Invalid("sequences", issues, 0);
+        return await EnsembleCoreAsync(sweep, name, members, sequences, cancellationToken);
+    }
+
+    /// <summary>Parses pasted text (FASTA or lines) and predicts it with the ensemble.</summary>
+    public async Task<EnsemblePredictions> PredictEnsembleTextAsync(string sweepId, string? method, string? text, CancellationToken cancellationToken = default)
+    {
+        var (sweep, name, members) = ReadyMembers(sweepId, method);
+        var parsed = ParseText(text);
+        Check(parsed, "text");
+        return await EnsembleCoreAsync(sweep, name, members, parsed.Sequences, cancellationToken);
+    }
+
+    /// <summary>Predicts every sequence of a file with the ensemble (the formats of <see cref="PredictFileAsync"/>).</summary>
+    public async Task<EnsemblePredictions> PredictEnsembleFileAsync(string sweepId, string? method, Stream content, string fileName, CancellationToken cancellationToken = default)
+    {
+        var (sweep, name, members) = ReadyMembers(sweepId, method);
+        var parsed = await ReadFileAsync(content, fileName, cancellationToken);
+        Check(parsed, "file");
+        return await EnsembleCoreAsync(sweep, name, members, parsed.Sequences, cancellationToken);
+    }
+
+    /// <summary>The ensemble's CSV, as <c>predict --sweep</c> writes it: mean and sd per class (or value), agreement and member count.</summary>
+    public static void WriteEnsembleCsv(EnsemblePredictions predictions, TextWriter writer)
+    {
+        var classes = predictions.ClassNames ?? [];
+        IReadOnlyList<double>? Ordered(IReadOnlyDictionary<string, double>? byClass) => byClass is null ? null : classes.Select(c => byClass.GetValueOrDefault(c, double.NaN)).ToList();
+        var rows = predictions.Predictions.Select(p => new EnsemblePrediction(p.Sequence, p.Label, p.Value, p.ValueSd, Ordered(p.Probabilities), Ordered(p.ProbabilitySd), p.Agreement, p.Members)).ToList();
+        var result = new EnsembleResult(predictions.Task, predictions.ClassNames, predictions.Members, rows);
+        PredictionsCsv.WriteEnsemble(writer, result, predictions.Predictions.Select(p => (p.Id, p.Sequence)).ToList());
+    }
+
+    private (SweepRecord Sweep, string Method, IReadOnlyList<RunRecord> Members) Members(string sweepId, string? method)
     {
         if (sweeps.Get(sweepId) is not { } sweep) throw new PredictionException(PredictionProblem.RunNotFound, "id", $"No sweep has the id '{sweepId}'.");
         var name = method?.Trim().ToLowerInvariant();
         if (name is null || !sweep.Methods.Contains(name))
             throw new PredictionException(PredictionProblem.InvalidInput, "method", $"'{method}' is not a method of this sweep; it has {string.Join(", ", sweep.Methods)}.");
         var members = sweep.Runs.Where(r => r.Method == name).Select(r => runs.Get(r.RunId)).Where(r => r is not null && NotReady(r) is null).Select(r => r!).ToList();
-        if (members.Count == 0) throw new PredictionException(PredictionProblem.RunNotReady, "method", $"No {name} run of sweep '{sweep.Name}' has completed yet.");
-        if (sequences.Count == 0) throw new PredictionException(PredictionProblem.InvalidInput, "sequences", "No sequences given.");
-        if (sequences.Count > MaxSequences) throw TooMany("sequences", $"{sequences.Count:N0} sequences");
-        var issues = sequences.Select((s, i) => (Check: SequenceValidation.Of(s), Index: i)).Where(x => !x.Check.IsValid)
-            .Take(SequenceFileReader.MaxIssues).Select(x => new SequenceIssue(x.Index, $"seq{x.Index + 1}", $"sequence {x.Index + 1}", "sequence", x.Check.Problem!, x.Check.Position)).ToList();
-        if (issues.Count > 0) throw Invalid("sequences", issues, 0);
+        return (sweep, name, members);
+    }
+
+    private (SweepRecord Sweep, string Method, IReadOnlyList<RunRecord> Members) ReadyMembers(string sweepId, string? method)
+    {
+        var found = Members(sweepId, method);
+        if (found.Members.Count == 0) throw new PredictionException(PredictionProblem.RunNotReady, "method", $"No {found.Method} run of sweep '{found.Sweep.Name}' has completed yet.");
+        return found;
+    }
+
+    private async Task<EnsemblePredictions> EnsembleCoreAsync(SweepRecord sweep, string name, IReadOnlyList<RunRecord> members, IReadOnlyList<SequenceInput> sequences, CancellationToken cancellationToken)
+    {
+        var raw = sequences.Select(s => s.Sequence).ToList();
         if (offload is not null)
         {
-            // Several models loaded in turn: a worker's job, never the web node's.
-            return await offload.RunAsync<EnsembleJobInput, EnsemblePredictions>(InferenceJobKind.EnsemblePredict, sweep.Id, new(name, sequences), null, cancellationToken);
+            // Several models loaded in turn: a worker's job, never the web node's. The worker numbers the rows; the ids given here name them.
+            var done = await offload.RunAsync<EnsembleJobInput, EnsemblePredictions>(InferenceJobKind.EnsemblePredict, sweep.Id, new(name, raw), null, cancellationToken);
+            return done with { Predictions = done.Predictions.Select((p, i) => p with { Id = sequences[i].Id }).ToList() };
         }
         var result = await Task.Run(() =>
         {
             try
             {
-                return Engine.Prediction.Ensemble.Predict(members.Select(m => paths.RunFolder(m.Id)).ToList(), sequences, paths.ModelsDirectory,
+                return Engine.Prediction.Ensemble.Predict(members.Select(m => paths.RunFolder(m.Id)).ToList(), raw, paths.ModelsDirectory,
                     members[0].Plan.Device, members[0].Plan.BatchSize, cancellationToken: cancellationToken);
             }
             catch (Exception e) when (e is InvalidDataException or ArgumentException or IOException)
@@ -150,7 +210,7 @@ internal sealed class PredictionService(IRunStore runs, Sweeps.ISweepStore sweep
         var classes = result.ClassNames;
         IReadOnlyDictionary<string, double>? ByClass(IReadOnlyList<double>? values) =>
             values?.Select((v, k) => (Name: classes is not null && k < classes.Count ? classes[k] : k.ToString(CultureInfo.InvariantCulture), v)).ToDictionary(x => x.Name, x => x.v);
-        var rows = result.Predictions.Select((p, i) => new EnsembleRow($"seq{i + 1}", SequenceNormalizer.Normalise(sequences[i]), p.Label, p.Value, p.ValueSd,
+        var rows = result.Predictions.Select((p, i) => new EnsembleRow(sequences[i].Id, SequenceNormalizer.Normalise(raw[i]), p.Label, p.Value, p.ValueSd,
             ByClass(p.Probabilities), ByClass(p.ProbabilitySd), p.Agreement, p.Members)).ToList();
         return new EnsemblePredictions(sweep.Id, name, result.Task, classes, members.Select(m => m.Id).ToList(), rows);
     }

@@ -21,5 +21,8 @@ internal sealed record ComparisonReportData
     /// <summary>Each completed run's ΔM–ΔD fit over all its points, by run id.</summary>
     public IReadOnlyDictionary<string, WeightDecompositionFit> Slopes { get; init; } = new Dictionary<string, WeightDecompositionFit>();
 
+    /// <summary>Classification: each method's ensemble calibration beside its members'.</summary>
+    public IReadOnlyList<EnsembleCalibration> Calibration { get; init; } = [];
+
     public DateTimeOffset Generated { get; init; } = DateTimeOffset.UtcNow;
 }

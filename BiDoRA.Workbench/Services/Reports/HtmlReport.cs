@@ -196,6 +196,8 @@ internal static class HtmlReport
         html.Append(SvgChart.Dots($"{comparison.PrimaryMetric} per run (bar: mean, whiskers: ± sd)", comparison.PrimaryMetric, categories));
         html.Append("</div>");
 
+        if (data.Calibration.Count > 0) AppendEnsembleCalibration(html, data.Calibration);
+
         if (comparison.Comparison is { } paired)
         {
             html.Append("<h2>Wilcoxon signed-rank test: ").Append(E(paired.B)).Append(" vs ").Append(E(paired.A)).Append("</h2>");
@@ -238,6 +240,27 @@ internal static class HtmlReport
         }
         return End(html);
     }
+
+    private static void AppendEnsembleCalibration(StringBuilder html, IReadOnlyList<EnsembleCalibration> calibration)
+    {
+        html.Append("<h2>Calibration: ensembles and their members (test rows)</h2>")
+            .Append("<p class=\"note\">Expected calibration error (").Append(Calibration.DefaultBins).Append(" equal confidence bins of the top-class probability; 0 is perfect). ");
+        foreach (var construction in calibration.Select(c => c.Construction).Distinct()) html.Append(E(construction)).Append(' ');
+        html.Append("Members' ECE: mean ± sample sd of each run's ECE on its own test rows.</p>");
+        html.Append("<table><tr><th>method</th><th>members</th><th>test rows</th><th>ensemble ECE</th><th>members' ECE</th></tr>");
+        foreach (var c in calibration)
+        {
+            html.Append("<tr><td>").Append(E(c.Group)).Append("</td><td class=\"num\">").Append(c.Members).Append("</td><td class=\"num\">").Append(c.Ensemble.Examples).Append("</td>")
+                .Append("<td class=\"num\" data-ensemble-ece=\"").Append(E(c.Group)).Append("\">").Append(Invariant(c.Ensemble.ExpectedCalibrationError)).Append("</td>")
+                .Append("<td class=\"num\">").Append(MeanSd(c.MemberEce)).Append("</td></tr>");
+        }
+        html.Append("</table><div class=\"charts\">");
+        foreach (var c in calibration) html.Append(Reliability(c.Ensemble, $"{c.Group} ensemble of {c.Members}"));
+        html.Append("</div>");
+    }
+
+    /// <summary>A number written in full (round-trip), for readers that check it against their own computation.</summary>
+    private static string Invariant(double value) => double.IsFinite(value) ? value.ToString("0.######", CultureInfo.InvariantCulture) : "—";
 
     private static void AppendTests(StringBuilder html, IReadOnlyList<MetricTest> tests)
     {

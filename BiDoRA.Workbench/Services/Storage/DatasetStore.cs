@@ -54,6 +54,16 @@ internal sealed class DatasetStore(WorkbenchDatabase db, WorkbenchPaths paths) :
         return new Releaser(_seeding);
     }
 
+    public bool SetAudit(string id, LeakageAudit? audit)
+    {
+        if (Get(id) is not { } dataset) return false;
+        return _datasets.Update(new BsonDocument
+        {
+            ["_id"] = id,
+            ["json"] = JsonSerializer.Serialize(dataset with { Audit = audit }, WorkbenchJson.Options),
+        });
+    }
+
     public bool SamplesSeeded() => _meta.FindById(SeededKey) is not null;
 
     public void MarkSamplesSeeded(IReadOnlyList<string> datasetIds) =>

@@ -28,6 +28,9 @@ internal interface IDatasetStore
     /// </summary>
     IDisposable LockSeeding();
 
+    /// <summary>Replaces the leakage audit of a stored dataset (nothing else changes); false when it no longer exists.</summary>
+    bool SetAudit(string id, LeakageAudit? audit);
+
     /// <summary>Whether the samples were offered once already (then deleted samples stay deleted).</summary>
     bool SamplesSeeded();
 

@@ -71,4 +71,25 @@ public sealed class DatasetsPageInBrowserTests : IAsyncLifetime
         Assert.DoesNotContain(_server.Services.GetRequiredService<DatasetStore>().List(), d => d.Name == "invalid_characters");
         Assert.Empty(errors);
     }
+
+    [Fact]
+    public async Task The_leakage_audit_of_the_BBP_sample_shows_as_a_histogram_in_its_details()
+    {
+        var bbp = (await _server.Services.GetRequiredService<Services.Datasets.DatasetService>().AddSampleAsync("bbp"))!.Dataset!;
+        var (page, errors) = await _browser.NewPageAsync();
+        await page.GotoAsync(new Uri(_server.BaseAddress, "/datasets").ToString(), new PageGotoOptions { WaitUntil = WaitUntilState.NetworkIdle });
+        await Browser.WaitUntilInteractiveAsync(page);
+        await page.GetByTestId("dataset-open").First.ClickAsync();
+        var histogram = page.GetByTestId("leakage-histogram");
+        await Assertions.Expect(histogram).ToBeVisibleAsync(new() { Timeout = 120_000 });
+        var audit = _server.Services.GetRequiredService<Services.Datasets.LeakageAuditService>().View(bbp.Id)!;
+        Assert.Equal((198, 38), (audit.TrainSequences, audit.TestSequences));
+        var counts = await histogram.Locator(".identity-count").AllTextContentsAsync();
+        Assert.Equal(audit.Histogram.Select(b => b.Count.ToString(System.Globalization.CultureInfo.InvariantCulture)), counts.Select(c => c.Trim()));
+        Assert.Equal(38, counts.Sum(c => int.Parse(c, System.Globalization.CultureInfo.InvariantCulture)));
+        await Assertions.Expect(page.GetByTestId(audit.AtOrAbove > 0 ? "leakage-warning" : "leakage-clean")).ToBeVisibleAsync();
+        await page.GetByTestId("leakage-audit").ScreenshotAsync(new() { Path = Path.Combine(Browser.ScreenshotsDirectory, "datasets-leakage-audit.png") });
+        Console.WriteLine($"BBP leakage audit: {audit.TestSequences} test against {audit.TrainSequences} training sequences in {audit.Seconds:0.00} s; {audit.AtOrAbove} at ≥ 90 %; histogram {string.Join(" ", counts)}");
+        Assert.Empty(errors);
+    }
 }

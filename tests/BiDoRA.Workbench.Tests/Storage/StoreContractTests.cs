@@ -62,6 +62,28 @@ public abstract class StoreContractTests : IDisposable
     }
 
     [Fact]
+    public void A_datasets_audit_is_set_in_its_record_and_seen_by_every_node_without_touching_the_rest()
+    {
+        var s = Open();
+        var dataset = s.Datasets.Add(Dataset("a", DateTimeOffset.UtcNow), stream => stream.Write("sequence,label\nACDE,1\n"u8));
+        var audit = new LeakageAudit
+        {
+            Status = LeakageAuditStatus.Completed, TrainSequences = 1, TestSequences = 2, TestIds = ["t1", "t2"], NearestIdentity = [0.95, 0.2],
+            StartedAt = DateTimeOffset.UtcNow.AddSeconds(-3), FinishedAt = DateTimeOffset.UtcNow,
+        };
+        Assert.True(s.Datasets.SetAudit(dataset.Id, audit));
+        var read = Open().Datasets.Get(dataset.Id)!;
+        Assert.Equal(Json(dataset with { Audit = audit }), Json(read));
+        Assert.Equal(1, read.Audit!.AtOrAbove(0.9));
+        Assert.Equal("sequence,label\nACDE,1\n", File.ReadAllText(s.Datasets.FilePath(dataset.Id)!));
+
+        Assert.True(s.Datasets.SetAudit(dataset.Id, null));
+        Assert.Null(Open().Datasets.Get(dataset.Id)!.Audit);
+        Assert.False(s.Datasets.SetAudit(RecordId.New(), audit));
+        Assert.False(s.Datasets.SetAudit("../etc", audit));
+    }
+
+    [Fact]
     public void The_samples_are_marked_seeded_once_for_every_node()
     {
         var s = Open();

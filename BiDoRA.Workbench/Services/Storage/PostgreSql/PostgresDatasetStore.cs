@@ -66,6 +66,13 @@ internal sealed class PostgresDatasetStore : IDatasetStore
         }
     }
 
+    /// <remarks>The audit lives in the record's JSON, so no column or migration is needed.</remarks>
+    public bool SetAudit(string id, LeakageAudit? audit)
+    {
+        if (Get(id) is not { } dataset) return false;
+        return _db.DataSource.Execute("update datasets set json = $2 where id = $1", id, JsonSerializer.Serialize(dataset with { Audit = audit }, WorkbenchJson.Options)) > 0;
+    }
+
     public bool SamplesSeeded() =>
         _db.DataSource.Command("select 1 from meta where key = $1", SeededKey).Query(_ => true).Count > 0;
 
