@@ -1,9 +1,6 @@
-using System.Globalization;
 using BiDoRA.Engine.Data;
 using BiDoRA.Engine.Evaluation;
 using BiDoRA.Engine.RunFolders;
-using CsvHelper;
-using CsvHelper.Configuration;
 
 namespace BiDoRA.Workbench.Services.Reports;
 
@@ -72,30 +69,10 @@ internal sealed record EnsembleCalibration(string Group, int Members, Calibratio
     /// <summary>The rows of predictions.csv with a known label and finite probabilities for every class; null when unreadable.</summary>
     internal static IReadOnlyList<TestRow>? Read(string runDirectory, IReadOnlyList<string> classNames)
     {
-        var path = Path.Combine(runDirectory, RunFolder.PredictionsFile);
-        if (!File.Exists(path)) return null;
-        try
-        {
-            using var reader = new StreamReader(path);
-            using var csv = new CsvReader(reader, new CsvConfiguration(CultureInfo.InvariantCulture) { BadDataFound = null });
-            csv.Read();
-            csv.ReadHeader();
-            var header = csv.HeaderRecord ?? [];
-            var columns = classNames.Select(c => Array.IndexOf(header, "p_" + c)).ToList();
-            if (columns.Any(i => i < 0)) return null;
-            var rows = new List<TestRow>();
-            while (csv.Read())
-            {
-                var label = classNames.ToList().IndexOf(csv.GetField("label") ?? "");
-                var probabilities = columns.Select(i => double.TryParse(csv.GetField(i), NumberStyles.Float, CultureInfo.InvariantCulture, out var v) ? v : double.NaN).ToList();
-                if (label < 0 || !probabilities.All(double.IsFinite)) continue;
-                rows.Add(new TestRow(csv.GetField("id") ?? "", csv.GetField("sequence") ?? "", label, probabilities));
-            }
-            return rows;
-        }
-        catch (Exception e) when (e is CsvHelperException or IOException)
-        {
-            return null;
-        }
+        if (TestPredictionsFile.Read(runDirectory, classNames) is not { } rows || rows.Any(r => r.Probabilities is null)) return null;
+        var names = classNames.ToList();
+        return rows.Select(r => new TestRow(r.Id, r.Sequence, names.IndexOf(r.Label), r.Probabilities!))
+            .Where(r => r.Label >= 0 && r.Probabilities.All(double.IsFinite))
+            .ToList();
     }
 }
